@@ -1,0 +1,146 @@
+# cbl: PostgreSQL extension for cross-border logistics (PGXS build).
+#
+#   make demo        set up everything, start a private cluster, run the demo
+#   make test        set up everything, run the whole suite on throwaway clusters
+#   make && make install   build and install into the server pg_config names
+#
+# Layout: C in src/, install script assembled from sql/cbl/*.sql, pg_regress
+# inputs in sql/ with outputs in expected/, isolation specs in test/specs,
+# TAP tests in test/t, fuzz targets in test/fuzz, benchmarks in test/bench.
+
+EXTENSION  = cbl
+EXTVERSION = 0.1.0
+MODULE_big = cbl
+PGFILEDESC = "cbl - cross-border logistics core"
+
+# Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
+PARSER_SRCS = src/currency.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c
+
+OBJS = \
+	src/cbl.o \
+	src/currency.o \
+	src/amount_parse.o \
+	src/amount.o \
+	src/amount_agg.o \
+	src/hs_code_parse.o \
+	src/hs_code.o \
+	src/check_digit.o \
+	src/identifiers.o
+
+# The install script is assembled from one file per concern, in name order.
+INSTALL_PARTS = $(sort $(wildcard sql/cbl/*.sql))
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+# Upgrade scripts (sql/cbl--A--B.sql) are written by hand: docs/upgrading.md.
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+
+# pg_regress: explicit order, the first test creates the extension.
+REGRESS = \
+	init \
+	currency \
+	amount_io \
+	amount_ops \
+	amount_round \
+	amount_agg \
+	amount_diff \
+	fx \
+	hs_code \
+	identifiers \
+	cron_optional \
+	docs_examples \
+	drop_extension
+REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
+
+ISOLATION = fx_rate_upsert
+ISOLATION_OPTS = --inputdir=$(srcdir)/test
+
+TAP_TESTS = 1
+PROVE_TESTS = $(sort $(wildcard test/t/*.pl))
+
+# jansson comes through pkg-config; stop early with a clear message without it.
+PKG_CONFIG ?= pkg-config
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
+ifeq ($(JANSSON_LIBS),)
+ifeq ($(filter demo demo-stop test deps clean distclean,$(MAKECMDGOALS)),)
+$(error jansson not found by $(PKG_CONFIG): install libjansson-dev (Debian) or jansson-devel, or run "make demo" / "make test", which install it)
+endif
+endif
+
+PG_CPPFLAGS = -I$(srcdir)/src $(JANSSON_CFLAGS)
+PG_CFLAGS   = -Wmissing-prototypes -Wshadow=compatible-local
+SHLIB_LINK  = $(JANSSON_LIBS)
+
+EXTRA_CLEAN = $(DATA_built) test/fuzz/build
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(PGXS),)
+include $(PGXS)
+else ifeq ($(filter demo demo-stop test deps,$(MAKECMDGOALS)),)
+$(error pg_config not found: install postgresql-server-dev-15, or run "make demo" / "make test", which install it)
+endif
+
+$(DATA_built): $(INSTALL_PARTS)
+	cat $^ > $@
+
+# ---------------------------------------------------------------------------
+# The two commands.  Both install what is missing (as root, via apt-get),
+# build, install, and use private clusters under .cbl/ (git-ignored).
+
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench regen-data
+
+deps:
+	@bash test/tools/deps.sh
+
+demo:
+	@bash test/tools/deps.sh
+	@$(MAKE) --no-print-directory install-as-needed
+	@bash test/demo/demo.sh
+
+demo-stop:
+	@bash test/demo/demo.sh stop
+
+test:
+	@bash test/tools/deps.sh
+	@$(MAKE) --no-print-directory install-as-needed
+	@bash test/tools/run-tests.sh
+
+# Build and install; as a non-root user, only if the target dir is writable.
+.PHONY: install-as-needed
+install-as-needed:
+	@$(MAKE) --no-print-directory all
+	@if [ -w "$$($(PG_CONFIG) --pkglibdir)" ]; then \
+		$(MAKE) --no-print-directory install >/dev/null; \
+	else \
+		echo "cbl: cannot write $$($(PG_CONFIG) --pkglibdir); run 'sudo make install' first" >&2; exit 1; \
+	fi
+
+# ---------------------------------------------------------------------------
+# Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
+FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10
+FUZZ_CC     ?= clang
+FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
+FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))
+
+test/fuzz/build/fuzz_%: test/fuzz/fuzz_%.c $(PARSER_SRCS) src/*.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(PARSER_SRCS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# Brief runs, part of `make test`: a fixed number of inputs, never a time limit.
+FUZZ_SMOKE_RUNS ?= 200000
+fuzz-smoke: fuzz-build
+	@bash test/fuzz/run.sh smoke $(FUZZ_SMOKE_RUNS) $(FUZZ_TARGETS)
+
+# Long runs for developers: FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 600
+fuzz: fuzz-build
+	@bash test/fuzz/run.sh long $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+bench:
+	@bash test/bench/run.sh
+
+# Regenerate the compiled-in ISO tables and seed SQL from src/data.
+regen-data:
+	python3 src/data/gen_reference.py

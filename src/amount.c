@@ -1,0 +1,2 @@
+/* amount.c: placeholder, being written */
+typedef int cbl_placeholder_amount;

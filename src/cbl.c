@@ -1,0 +1,45 @@
+/*
+ * cbl.c
+ *	  Module magic, load-time set-up, and helpers shared by the C files.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "cbl.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+/*
+ * _PG_init only registers things.  The "cbl." GUC prefix is reserved now so
+ * that a typo in a future cbl setting is reported rather than silently kept.
+ */
+void
+_PG_init(void)
+{
+	MarkGUCPrefixReserved("cbl");
+}
+
+/*
+ * CblRaiseInputError
+ *	  Turn a pure-C parser's ParseError into the ERROR of a type's input
+ *	  function.
+ */
+void
+CblRaiseInputError(const char *type_name, const char *input, const ParseError *err)
+{
+	if (err->out_of_range)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value \"%s\" is out of range for type %s", input, type_name),
+				 err->detail[0] ? errdetail("%s", err->detail) : 0,
+				 err->hint[0] ? errhint("%s", err->hint) : 0));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s: \"%s\"", type_name, input),
+			 err->detail[0] ? errdetail("%s", err->detail) : 0,
+			 err->hint[0] ? errhint("%s", err->hint) : 0));
+}

@@ -1,0 +1,19 @@
+/*
+ * cbl_errors.h
+ *	  SQLSTATEs of cbl's own error class "LG" (logistics).
+ *
+ * Classes beginning with a letter from I to Z are free for implementations,
+ * so these never collide with the SQL standard's or PostgreSQL's codes.
+ * Input syntax, range and argument errors use PostgreSQL's standard codes
+ * (22P02, 22003, 22023); these are for conditions a caller may want to
+ * catch by name.  docs/errors.md lists them.
+ */
+#ifndef CBL_ERRORS_H
+#define CBL_ERRORS_H
+
+#define ERRCODE_CBL_CURRENCY_MISMATCH	MAKE_SQLSTATE('L','G','0','0','1')
+#define ERRCODE_CBL_UNKNOWN_CURRENCY	MAKE_SQLSTATE('L','G','0','0','2')
+#define ERRCODE_CBL_FX_RATE_NOT_FOUND	MAKE_SQLSTATE('L','G','0','0','3')
+#define ERRCODE_CBL_PG_CRON_UNAVAILABLE	MAKE_SQLSTATE('L','G','0','0','4')
+
+#endif							/* CBL_ERRORS_H */

@@ -1,0 +1,2 @@
+/* identifiers.c: placeholder, being written */
+typedef int cbl_placeholder_identifiers;
