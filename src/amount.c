@@ -37,6 +37,7 @@ PG_FUNCTION_INFO_V1(cbl_amount_mul);
 PG_FUNCTION_INFO_V1(cbl_amount_mul_rev);
 PG_FUNCTION_INFO_V1(cbl_amount_div);
 PG_FUNCTION_INFO_V1(cbl_amount_ratio);
+PG_FUNCTION_INFO_V1(cbl_amount_exchange);
 PG_FUNCTION_INFO_V1(cbl_amount_eq);
 PG_FUNCTION_INFO_V1(cbl_amount_ne);
 PG_FUNCTION_INFO_V1(cbl_amount_lt);
@@ -418,6 +419,38 @@ cbl_amount_ratio(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(DirectFunctionCall2(numeric_div,
 										NumericGetDatum(NumericFromInt64(a->micros)),
 										NumericGetDatum(NumericFromInt64(b->micros))));
+}
+
+/*
+ * cbl.amount_exchange(amount, to_currency, num, den): amount * num / den in
+ * another currency, rounded half-even to the micro-unit once.  cbl.convert()
+ * passes a rate as num/1, an inverse rate as 1/rate, or a cross rate through
+ * the pivot as a product of those, so no reciprocal is ever rounded first.
+ */
+Datum
+cbl_amount_exchange(PG_FUNCTION_ARGS)
+{
+	Amount	   *a = PG_GETARG_AMOUNT_P(0);
+	text	   *code_text = PG_GETARG_TEXT_PP(1);
+	Numeric		num = PG_GETARG_NUMERIC(2);
+	Numeric		den = PG_GETARG_NUMERIC(3);
+	const CurrencyInfo *to = LookupCurrencyText(code_text);
+	Numeric		zero = int64_to_numeric(0);
+
+	if (to == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CBL_UNKNOWN_CURRENCY),
+				 errmsg("unknown currency \"%s\"", text_to_cstring(code_text)),
+				 errhint("Currency codes are ISO 4217 alphabetic codes such as USD or EUR; table cbl.currency lists them.")));
+	CheckFiniteFactor(num, "multiply");
+	CheckFiniteFactor(den, "divide");
+	if (NumericCmp(num, zero) <= 0 || NumericCmp(den, zero) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("exchange rates must be positive")));
+	PG_RETURN_AMOUNT_P(MakeAmount(QuotientHalfEven(numeric_mul_opt_error(NumericFromInt64(a->micros), num, NULL),
+												   den),
+								  CurrencyPack(to)));
 }
 
 /* ---- comparison and hashing -------------------------------------------- */

@@ -127,7 +127,7 @@ AmountParse(const char *str, int64_t *micros, const CurrencyInfo **currency, Par
 	const char *p = SkipSpace(str);
 	char		code[4];
 	int			n;
-	int			used;
+	int			used = 0;
 	bool		code_first;
 
 	if (*p == '\0')
