@@ -1,0 +1,89 @@
+# pg_dump / pg_restore round trip of a database using cbl: the dump's CREATE
+# EXTENSION restores cbl, the user rows of cbl.fx_rate come back exactly
+# once (no duplicate keys with shipped rows), a user table with a column of
+# every cbl type is identical afterwards, and the same table survives
+# COPY ... (FORMAT binary), which goes through each type's send and recv.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+use IPC::Run;
+
+my $node = PostgreSQL::Test::Cluster->new('main');
+$node->init;
+$node->start;
+
+$node->safe_psql('postgres', 'CREATE DATABASE src');
+$node->safe_psql(
+	'src', q{
+CREATE EXTENSION cbl;
+SELECT cbl.set_fx_rate('EUR', 'USD', '2024-03-01', 1.0822, 'ECB');
+SELECT cbl.set_fx_rate('EUR', 'USD', '2024-03-08', 1.0932, 'ECB');
+SELECT cbl.set_fx_rate('EUR', 'JPY', '2024-03-08', 160.57);
+SELECT cbl.set_fx_rate('USD', 'AED', '2024-01-01', 3.6725, 'CBUAE peg');
+
+CREATE TABLE public.consignment (
+  id         int PRIMARY KEY,
+  charge     cbl.amount,
+  hs         cbl.hs_code,
+  awb        cbl.awb,
+  container  cbl.container_no,
+  postal     cbl.s10,
+  note       text
+);
+INSERT INTO public.consignment VALUES
+  (1, '1234.56 USD',   '8517.13', '176-12345675', 'CSQU3054383', 'RR123456785CN', 'all set'),
+  (2, '-0.01 EUR',     '0901.11', '020-48151622', 'MSKU9023147', 'RB402155876CN', 'negative'),
+  (3, '5400000 JPY',   '85',      '023-77331041', 'MAEU7712030', 'LX900173425CN', 'chapter only'),
+  (4, '12.345 KWD',    '8471',    '020-51200936', 'MRKU5521900', 'RR610024586CN', 'heading only'),
+  (5, '0.00 GBP',      '3004.90', '023-91502364', 'MSKU7300448', 'RB402156032CN', 'zero'),
+  (6, NULL,            NULL,      NULL,           NULL,          NULL,            'all null');
+});
+
+my $fx_sql =
+  'SELECT base, quote, valid_on, rate, source FROM cbl.fx_rate ORDER BY 1, 2, 3, 4, 5';
+my $table_sql = 'SELECT * FROM public.consignment ORDER BY id';
+my $fx_before = $node->safe_psql('src', $fx_sql);
+my $table_before = $node->safe_psql('src', $table_sql);
+like($fx_before, qr/EUR\|USD\|2024-03-01\|1\.0822\|ECB/,
+	'fx rates set before the dump');
+is(scalar(() = $table_before =~ /\n/g) + 1, 6, 'six user rows before the dump');
+
+my $dump = $node->basedir . '/src.dump';
+my ($out, $err) = ('', '');
+my $ok = IPC::Run::run(
+	[ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
+	'>', \$out, '2>', \$err);
+ok($ok, 'pg_dump -Fc') or diag($err);
+is($err, '', 'pg_dump printed no warning or error');
+
+$node->safe_psql('postgres', 'CREATE DATABASE dst');
+($out, $err) = ('', '');
+$ok = IPC::Run::run([ 'pg_restore', '-d', $node->connstr('dst'), $dump ],
+	'>', \$out, '2>', \$err);
+ok($ok, 'pg_restore exits 0') or diag($err);
+is($err, '', 'pg_restore reported no errors (no duplicate keys)');
+
+is($node->safe_psql('dst', "SELECT extversion FROM pg_extension WHERE extname = 'cbl'"),
+	$node->safe_psql('src', "SELECT extversion FROM pg_extension WHERE extname = 'cbl'"),
+	'the dump re-created the extension');
+is($node->safe_psql('dst', $fx_sql), $fx_before,
+	'cbl.fx_rate came back exactly');
+is($node->safe_psql('dst', $table_sql), $table_before,
+	'the user table is identical after restore');
+
+# Binary COPY: out through send, back in through recv.
+my $bin = $node->basedir . '/consignment.bin';
+$node->safe_psql(
+	'dst', qq{
+COPY public.consignment TO '$bin' (FORMAT binary);
+CREATE TABLE public.consignment_copy (LIKE public.consignment);
+COPY public.consignment_copy FROM '$bin' (FORMAT binary);
+});
+is($node->safe_psql('dst', 'SELECT * FROM public.consignment_copy ORDER BY id'),
+	$table_before, 'the user table round-trips through COPY (FORMAT binary)');
+
+$node->stop;
+done_testing();
