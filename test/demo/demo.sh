@@ -13,7 +13,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../tools/pg-env.sh"
 
-demo="$CBL_ROOT/.cbl/demo"
+demo="$CBL_STATE/demo"
 data="$demo/data"
 log="$demo/server.log"
 port=5499
@@ -39,7 +39,7 @@ fi
 # A folder the server's OS user owns, kept between runs (not a scratch_dir).
 mkdir -p "$demo"
 if [ "$(id -u)" = 0 ]; then
-	chown postgres: "$CBL_ROOT/.cbl" "$demo"
+	chown postgres: "$CBL_STATE" "$demo"
 fi
 chmod 0755 "$demo"
 

@@ -25,14 +25,30 @@ as_pg() {
 	fi
 }
 
-# scratch_dir NAME: a fresh folder .cbl/NAME owned by the cluster's OS user.
+# CBL_STATE: where clusters and scratch copies live, normally .cbl/ in the
+# checkout (git-ignored).  When the checkout sits below a folder the postgres
+# user cannot enter (a clone under /root, say), it moves to a folder of its
+# own under /var/tmp, and .cbl becomes a link to it so it is still found there.
+CBL_STATE="$CBL_ROOT/.cbl"
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 &&
+	! runuser -u postgres -- test -x "$CBL_ROOT" 2>/dev/null; then
+	CBL_STATE="/var/tmp/cbl-$(printf '%s' "$CBL_ROOT" | cksum | cut -d' ' -f1)"
+	mkdir -p "$CBL_STATE"
+	chmod 755 "$CBL_STATE"
+	if [ ! -L "$CBL_ROOT/.cbl" ]; then
+		rm -rf "$CBL_ROOT/.cbl"
+		ln -s "$CBL_STATE" "$CBL_ROOT/.cbl"
+	fi
+fi
+
+# scratch_dir NAME: a fresh folder $CBL_STATE/NAME owned by the cluster's OS user.
 scratch_dir() {
-	local d="$CBL_ROOT/.cbl/$1"
-	mkdir -p "$CBL_ROOT/.cbl"
+	local d="$CBL_STATE/$1"
+	mkdir -p "$CBL_STATE"
 	rm -rf "$d"
 	mkdir -p "$d"
 	if [ "$(id -u)" = 0 ]; then
-		chown postgres: "$CBL_ROOT/.cbl"
+		chown postgres: "$CBL_STATE"
 		chown -R postgres: "$d"
 	fi
 	echo "$d"

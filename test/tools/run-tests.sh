@@ -92,8 +92,8 @@ mapfile -t isolation_opts < <(without_dbname "${mk[ISOLATION_OPTS]}")
 
 # ---------------------------------------------------------------------------
 # One run at a time per checkout: runs share .cbl/test and test/fuzz/build.
-mkdir -p "$CBL_ROOT/.cbl"
-exec 9>"$CBL_ROOT/.cbl/run-tests.lock"
+mkdir -p "$CBL_STATE"
+exec 9>"$CBL_STATE/run-tests.lock"
 if ! flock -n 9; then
 	echo "cbl: another run-tests.sh is running in this checkout; waiting for it"
 	flock 9
