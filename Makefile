@@ -74,7 +74,7 @@ EXTRA_CLEAN = $(DATA_built) test/fuzz/build
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
-ifneq ($(PGXS),)
+ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 else ifeq ($(filter demo demo-stop test deps,$(MAKECMDGOALS)),)
 $(error pg_config not found: install postgresql-server-dev-15, or run "make demo" / "make test", which install it)
