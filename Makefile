@@ -122,7 +122,7 @@ FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))
 
-test/fuzz/build/fuzz_%: test/fuzz/fuzz_%.c $(PARSER_SRCS) src/*.h
+test/fuzz/build/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/*.h $(PARSER_SRCS) src/*.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(PARSER_SRCS)
 
