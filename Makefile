@@ -47,6 +47,7 @@ REGRESS = \
 	identifiers \
 	cron_optional \
 	docs_examples \
+	catalog \
 	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
 
