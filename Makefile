@@ -25,7 +25,8 @@ OBJS = \
 	src/hs_code_parse.o \
 	src/hs_code.o \
 	src/check_digit.o \
-	src/identifiers.o
+	src/identifiers.o \
+	src/milestone_state.o
 
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/cbl/*.sql))
@@ -45,6 +46,7 @@ REGRESS = \
 	fx \
 	hs_code \
 	identifiers \
+	milestone_state \
 	cron_optional \
 	docs_examples \
 	catalog \
