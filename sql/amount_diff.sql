@@ -74,7 +74,9 @@ SELECT count(*) FILTER (WHERE pg_temp.try_add(x, y) IS DISTINCT FROM
 CREATE TEMP TABLE factors AS
   SELECT trunc(((random() - 0.5) * 2 * 10 ^ (random() * 4 - 2))::numeric, (random() * 8)::int) AS f
     FROM generate_series(1, 40);
-INSERT INTO factors VALUES (0.5), (-0.5), (1.5), (3), (7), (0.175), (1.19);
+INSERT INTO factors VALUES (0.5), (-0.5), (1.5), (3), (7), (0.175), (1.19),
+  -- beyond 18 significant digits: the exact numeric path instead of 128-bit integers
+  (1.0000000000000000000001), (123456789.123456789123), (-0.33333333333333333333333);
 DELETE FROM factors WHERE f = 0;
 CREATE FUNCTION pg_temp.try_mul(x numeric, f numeric) RETURNS numeric LANGUAGE plpgsql AS $$
 BEGIN RETURN cbl.value(cbl.amount(x, 'USD') * f);

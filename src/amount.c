@@ -367,12 +367,95 @@ cbl_amount_abs(PG_FUNCTION_ARGS)
 	PG_RETURN_AMOUNT_P(MakeAmount(a->micros < 0 ? -a->micros : a->micros, a->currency));
 }
 
+/*
+ * The fast path of * and /: a numeric with at most 18 significant digits
+ * and 18 decimals is mantissa * 10^-scale, and the exact product or
+ * quotient then fits in 128 bits.  Anything larger takes the numeric path.
+ */
+static bool
+NumericAsDecimal(Numeric n, int64 *mantissa, int *scale)
+{
+	char	   *text = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(n)));
+	const char *p = text;
+	bool		negative = false;
+	int64		m = 0;
+	int			digits = 0;
+	int			decimals = 0;
+	bool		point = false;
+	bool		ok = true;
+
+	if (*p == '-')
+		negative = true, p++;
+	for (; *p; p++)
+	{
+		if (*p == '.' && !point)
+			point = true;
+		else if (*p >= '0' && *p <= '9')
+		{
+			if (m != 0 || *p != '0')
+				digits++;
+			if (digits > 18)
+			{
+				ok = false;
+				break;
+			}
+			m = m * 10 + (*p - '0');
+			decimals += point;
+		}
+		else
+		{
+			ok = false;			/* NaN, Infinity */
+			break;
+		}
+	}
+	pfree(text);
+	if (!ok || decimals > 18)
+		return false;
+	*mantissa = negative ? -m : m;
+	*scale = decimals;
+	return true;
+}
+
+static const int64 pow10_table[19] = {
+	INT64CONST(1), INT64CONST(10), INT64CONST(100), INT64CONST(1000), INT64CONST(10000),
+	INT64CONST(100000), INT64CONST(1000000), INT64CONST(10000000), INT64CONST(100000000),
+	INT64CONST(1000000000), INT64CONST(10000000000), INT64CONST(100000000000),
+	INT64CONST(1000000000000), INT64CONST(10000000000000), INT64CONST(100000000000000),
+	INT64CONST(1000000000000000), INT64CONST(10000000000000000),
+	INT64CONST(100000000000000000), INT64CONST(1000000000000000000)
+};
+
+/* n / d rounded half-even to an integer, then checked against the range. */
+static int64
+DivideHalfEven128(int128 n, int128 d)
+{
+	int128		q = n / d;
+	int128		r = n % d;
+
+	if (r != 0)
+	{
+		int128		twice = r < 0 ? -2 * r : 2 * r;
+		int128		absd = d < 0 ? -d : d;
+
+		if (twice > absd || (twice == absd && (q % 2) != 0))
+			q += ((n < 0) != (d < 0)) ? -1 : 1;
+	}
+	if (q > AMOUNT_MAX_MICROS || q < AMOUNT_MIN_MICROS)
+		AmountOutOfRange();
+	return (int64) q;
+}
+
 static Amount *
 MultiplyAmount(Amount *a, Numeric factor)
 {
 	Numeric		product;
+	int64		mantissa;
+	int			scale;
 
 	CheckFiniteFactor(factor, "multiply");
+	if (NumericAsDecimal(factor, &mantissa, &scale))
+		return MakeAmount(DivideHalfEven128((int128) a->micros * mantissa, pow10_table[scale]),
+						  a->currency);
 	product = numeric_mul_opt_error(NumericFromInt64(a->micros), factor, NULL);
 	return MakeAmount(QuotientHalfEven(product, int64_to_numeric(1)), a->currency);
 }
@@ -400,6 +483,15 @@ cbl_amount_div(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DIVISION_BY_ZERO),
 				 errmsg("division by zero")));
+	{
+		int64		mantissa;
+		int			scale;
+
+		if (NumericAsDecimal(divisor, &mantissa, &scale))
+			PG_RETURN_AMOUNT_P(MakeAmount(DivideHalfEven128((int128) a->micros * pow10_table[scale],
+															mantissa),
+										  a->currency));
+	}
 	PG_RETURN_AMOUNT_P(MakeAmount(QuotientHalfEven(NumericFromInt64(a->micros), divisor),
 								  a->currency));
 }

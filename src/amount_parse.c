@@ -202,14 +202,39 @@ AmountFormat(int64_t micros, const CurrencyInfo *currency, char *buf, size_t buf
 	uint64_t	whole = magnitude / (uint64_t) AMOUNT_UNIT;
 	uint64_t	frac = magnitude % (uint64_t) AMOUNT_UNIT;
 	int			scale = AmountDisplayScale(micros, currency);
-	char		fracbuf[AMOUNT_SCALE + 1];
+	char		tmp[AMOUNT_TEXT_MAX];
+	int			n = 0;
+	int			len = 0;
 
-	if (scale == 0)
-		return snprintf(buf, buflen, "%s%llu %s", micros < 0 ? "-" : "",
-						 (unsigned long long) whole, currency->code);
-	snprintf(fracbuf, sizeof(fracbuf), "%06llu", (unsigned long long) frac);
-	return snprintf(buf, buflen, "%s%llu.%.*s %s", micros < 0 ? "-" : "",
-					(unsigned long long) whole, scale, fracbuf, currency->code);
+	/* Written by hand: this is every amount's output path, and snprintf is slow. */
+	if (buflen < AMOUNT_TEXT_MAX)
+		return -1;
+	do
+	{
+		tmp[n++] = (char) ('0' + whole % 10);
+		whole /= 10;
+	} while (whole != 0);
+	if (micros < 0)
+		buf[len++] = '-';
+	while (n > 0)
+		buf[len++] = tmp[--n];
+	if (scale > 0)
+	{
+		buf[len++] = '.';
+		for (int i = 0; i < scale; i++)
+		{
+			uint64_t	div = (uint64_t) AMOUNT_UNIT;
+
+			for (int k = 0; k <= i; k++)
+				div /= 10;
+			buf[len++] = (char) ('0' + (frac / div) % 10);
+		}
+	}
+	buf[len++] = ' ';
+	memcpy(buf + len, currency->code, 3);
+	len += 3;
+	buf[len] = '\0';
+	return len;
 }
 
 /* ---- aggregate state ---------------------------------------------------- */
