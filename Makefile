@@ -14,7 +14,7 @@ MODULE_big = cbl
 PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
-PARSER_SRCS = src/currency.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c
+PARSER_SRCS = src/currency.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c
 
 OBJS = \
 	src/cbl.o \
@@ -26,7 +26,9 @@ OBJS = \
 	src/hs_code.o \
 	src/check_digit.o \
 	src/identifiers.o \
-	src/milestone_state.o
+	src/milestone_state.o \
+	src/event_parse.o \
+	src/event_ingest.o
 
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/cbl/*.sql))
@@ -46,14 +48,17 @@ REGRESS = \
 	fx \
 	hs_code \
 	identifiers \
+	milestone_model \
+	shipment \
 	milestone_state \
+	event_ingest \
 	cron_optional \
 	docs_examples \
 	catalog \
 	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
 
-ISOLATION = fx_rate_upsert
+ISOLATION = fx_rate_upsert event_ingest_concurrent
 ISOLATION_OPTS = --inputdir=$(srcdir)/test
 
 TAP_TESTS = 1
@@ -120,14 +125,14 @@ install-as-needed:
 
 # ---------------------------------------------------------------------------
 # Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
-FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10
+FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch
 FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))
 
 test/fuzz/build/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/*.h $(PARSER_SRCS) src/*.h
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(PARSER_SRCS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(JANSSON_CFLAGS) -o $@ $< $(PARSER_SRCS) $(JANSSON_LIBS)
 
 fuzz-build: $(FUZZ_BINS)
 

@@ -88,4 +88,4 @@ SELECT has_function_privilege('public', 'cbl.set_fx_rate(text, text, date, numer
 SELECT c.relname, e.extcondition
   FROM pg_extension x, unnest(x.extconfig, x.extcondition) AS e(oid, extcondition)
   JOIN pg_class c ON c.oid = e.oid
- WHERE x.extname = 'cbl' ORDER BY c.relname;
+ WHERE x.extname = 'cbl' AND c.relname IN ('fx_rate', 'setting') ORDER BY c.relname;

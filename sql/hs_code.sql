@@ -5,7 +5,7 @@
 SELECT '85'::cbl.hs_code OPERATOR(cbl.@>) '8517.13.00' AS qualified;
 SELECT '85'::cbl.hs_code = '85';
 
-SET search_path = cbl, public;
+SET search_path = public, cbl;
 
 --
 -- Input and canonical output.

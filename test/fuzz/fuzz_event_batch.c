@@ -1,0 +1,64 @@
+/*
+ * fuzz_event_batch.c
+ *	  libFuzzer target for the canonical event batch parser
+ *	  (src/event_parse.c, jansson) and its ISO 8601 timestamp parser.
+ *
+ * Arbitrary bytes go to EventBatchParse; a batch that parses has every
+ * element parsed.  Properties, abort() on violation: a failed batch says
+ * why; each element is either ok with every required field present and
+ * well-formed, or rejected with a reason; nothing leaks (LeakSanitizer).
+ * The same bytes, NUL-terminated, also go to IsoTimestampParse, whose
+ * accepted values must fall between years 1 and 9999.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_parse.h"
+
+int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char		err[256] = "";
+	EventBatch *batch = EventBatchParse((const char *) data, size, err, sizeof(err));
+	char	   *s = malloc(size + 1);
+	int64_t		ts;
+	const char *why;
+
+	if (batch == NULL)
+	{
+		if (err[0] == '\0')
+			abort();
+	}
+	else
+	{
+		for (size_t i = 0; i < EventBatchSize(batch); i++)
+		{
+			ParsedEvent ev;
+
+			EventBatchElement(batch, i, &ev);
+			if (ev.ok)
+			{
+				if (ev.source == NULL || ev.event_id == NULL || ev.shipment == NULL ||
+					(ev.milestone == NULL && (ev.standard == NULL || ev.code == NULL)) ||
+					strlen(ev.classifier) != 3 || ev.raw == NULL)
+					abort();
+			}
+			else if (ev.reason[0] == '\0')
+				abort();
+		}
+		EventBatchFree(batch);
+	}
+
+	memcpy(s, data, size);
+	s[size] = '\0';
+	/* 0001-01-01 and 9999-12-31 (+/- 18 h of offset), in microseconds from 2000 */
+	if (IsoTimestampParse(s, &ts, &why) &&
+		(ts < INT64_C(-63082281600000000) - INT64_C(86400000000) ||
+		 ts > INT64_C(252455615999999999) + INT64_C(86400000000)))
+		abort();
+	free(s);
+	return 0;
+}
