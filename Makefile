@@ -52,6 +52,7 @@ REGRESS = \
 	shipment \
 	milestone_state \
 	event_ingest \
+	ingest_property \
 	cron_optional \
 	docs_examples \
 	catalog \

@@ -1,0 +1,102 @@
+-- Property test at the ingest level: generated event histories (several
+-- sources, revisions with later updated_at, duplicates, retractions) are
+-- ingested into copies of a shipment in different orders and batchings; every
+-- copy must end in the same state and hold the same current events.
+-- (Two versions of one event with the same updated_at and different content
+-- are a source's error: the first to arrive wins, so the generator avoids them.)
+SET search_path = cbl, public;
+SET timezone = 'UTC';
+SELECT setseed(0.4242);
+
+INSERT INTO cbl.party (kind, code, name) VALUES ('customer', 'PROP', 'Property test customer');
+
+-- 40 histories over the express_parcel framework.
+CREATE TEMP TABLE history AS
+WITH ev AS (
+  SELECT h, n,
+         (ARRAY['dhl', 'ups', 'ops'])[1 + (random() * 2)::int] AS source,
+         (SELECT milestone FROM cbl.framework_step WHERE framework = 'express_parcel'
+           ORDER BY "position" OFFSET (random() * 16)::int LIMIT 1) AS milestone,
+         (ARRAY['PLN', 'EST', 'ACT'])[1 + (random() * 2)::int] AS classifier,
+         '2026-03-01'::timestamptz + (random() * 5000)::int * interval '1 minute' AS occurred_at,
+         1 + (random() * 2)::int AS versions,
+         random() < 0.1 AS retract
+    FROM generate_series(1, 40) h, generate_series(1, 12) n
+)
+SELECT h, e.source, 'ev' || n AS event_id, e.milestone, e.classifier,
+       e.occurred_at + (v - 1) * interval '37 minutes' AS occurred_at,
+       -- distinct, increasing issue times per version; the first may be unknown
+       CASE WHEN v = 1 AND n % 4 = 0 THEN NULL
+            ELSE '2026-02-01'::timestamptz + (n * 10 + v) * interval '1 hour' END AS updated_at,
+       false AS retracted, v
+  FROM ev e, generate_series(1, e.versions) v
+UNION ALL
+SELECT h, e.source, 'ev' || n, e.milestone, e.classifier, e.occurred_at,
+       '2026-02-01'::timestamptz + (n * 10 + 9) * interval '1 hour', true, 9
+  FROM ev e WHERE e.retract;
+SELECT count(*) AS reports, count(DISTINCT h) AS histories,
+       count(*) FILTER (WHERE retracted) AS retractions, count(*) FILTER (WHERE v > 1) AS later_versions
+  FROM history;
+
+-- Five deliveries of each history: in order; reversed; shuffled with every
+-- report sent twice; shuffled in one batch; shuffled one report per call.
+CREATE TEMP TABLE delivery AS
+SELECT h, d, report, row_number() OVER (PARTITION BY h, d ORDER BY sort_key) AS seq
+  FROM (SELECT h.h, d.d,
+               jsonb_strip_nulls(jsonb_build_object(
+                 'source', h.source, 'event_id', h.event_id, 'shipment', format('PROP-%s-%s', h.h, d.d),
+                 'milestone', h.milestone, 'classifier', h.classifier,
+                 'occurred_at', to_char(h.occurred_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                 'updated_at', to_char(h.updated_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                 'retracted', CASE WHEN h.retracted THEN true END)) AS report,
+               CASE d.d WHEN 1 THEN h.updated_at::text || h.event_id
+                        WHEN 2 THEN md5(h.event_id || h.v) -- fixed but unrelated order
+                        ELSE random()::text END AS sort_key
+          FROM history h, generate_series(1, 5) d(d), generate_series(1, 2) copy
+         WHERE copy = 1 OR d.d = 3) t;
+
+SELECT count(cbl.create_shipment(format('PROP-%s-%s', h, d), 'express_parcel', 'PROP'))
+  FROM generate_series(1, 40) h, generate_series(1, 5) d;
+
+-- Ingest: deliveries 1-3 in batches of 1 to 7 reports, 4 in one batch, 5 one by one.
+SELECT sum((r).accepted) AS accepted, sum((r).duplicate) AS duplicate, sum((r).updated) AS updated,
+       sum((r).conflict) AS conflict, sum((r).retracted) AS retracted, sum((r).rejected) AS rejected
+  FROM (SELECT cbl.ingest_events(jsonb_agg(report ORDER BY seq)) AS r
+          FROM delivery
+         GROUP BY h, d, CASE d WHEN 4 THEN 0 WHEN 5 THEN seq ELSE (seq - 1) / (1 + (h % 7)) END
+         ORDER BY h, d, min(seq)) t;
+
+-- Every delivery of a history ends in the same state ...
+SELECT count(*) AS histories_with_differing_states FROM (
+  SELECT split_part(s.reference, '-', 2) AS h, count(DISTINCT ss.state::text) AS variants
+    FROM cbl.shipment s JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
+   WHERE s.reference LIKE 'PROP-%' GROUP BY 1) t WHERE variants <> 1;
+-- ... with the same current events ...
+SELECT count(*) AS histories_with_differing_events FROM (
+  SELECT h, count(DISTINCT events) AS variants FROM (
+    SELECT split_part(s.reference, '-', 2) AS h, s.id,
+           string_agg(format('%s/%s/%s/%s/%s', e.source, e.event_id, e.occurred_at, e.updated_at, e.retracted),
+                      ';' ORDER BY e.source, e.event_id) AS events
+      FROM cbl.shipment s
+      JOIN (SELECT DISTINCT ON (shipment_id, source, event_id) * FROM cbl.event
+             ORDER BY shipment_id, source, event_id, revision DESC) e ON e.shipment_id = s.id
+     WHERE s.reference LIKE 'PROP-%' GROUP BY 1, 2) t GROUP BY h) t WHERE variants <> 1;
+-- ... and that state is the one the reports say: per event its latest
+-- version unless retracted, then the documented winner per slot.
+SELECT count(*) AS states_not_as_expected FROM cbl.shipment s
+  JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
+ WHERE s.reference LIKE 'PROP-%-1'
+   AND ss.state OPERATOR(cbl.<>) coalesce((
+     SELECT cbl.milestone_agg(cbl.milestone_state(f.id, m.id, x.classifier, x.occurred_at, x.updated_at,
+                                                  coalesce(src.priority, 100),
+                                                  hashtextextended(x.source || E'\x1f' || x.event_id, 0)))
+       FROM (SELECT DISTINCT ON (source, event_id) * FROM history
+              WHERE h = split_part(s.reference, '-', 2)::int
+              ORDER BY source, event_id, retracted DESC, updated_at DESC NULLS LAST) x
+       JOIN cbl.framework f ON f.code = 'express_parcel'
+       JOIN cbl.milestone m ON m.code = x.milestone
+       LEFT JOIN cbl.source src ON src.code = x.source
+      WHERE NOT x.retracted), '0');
+-- Nothing was rejected or left pending.
+SELECT (SELECT count(*) FROM cbl.event_reject) AS rejects, (SELECT count(*) FROM cbl.event_pending) AS pending;
+RESET timezone;
