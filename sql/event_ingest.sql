@@ -153,4 +153,9 @@ SELECT count(*) FROM (
    ORDER BY e.revision DESC, md5(e.event_id)) t;
 SELECT a.state OPERATOR(cbl.=) b.state AS same_state_in_any_order
   FROM cbl.shipment_state a, cbl.shipment_state b WHERE a.shipment_id = :s1 AND b.shipment_id = :s5;
+
+-- Leave the database as this test found it.
+DELETE FROM cbl.event; DELETE FROM cbl.event_conflict; DELETE FROM cbl.event_reject;
+DELETE FROM cbl.event_pending; DELETE FROM cbl.shipment_state; DELETE FROM cbl.shipment;
+DELETE FROM cbl.party; DELETE FROM cbl.source;
 RESET timezone;

@@ -99,4 +99,9 @@ SELECT count(*) AS states_not_as_expected FROM cbl.shipment s
       WHERE NOT x.retracted), '0');
 -- Nothing was rejected or left pending.
 SELECT (SELECT count(*) FROM cbl.event_reject) AS rejects, (SELECT count(*) FROM cbl.event_pending) AS pending;
+
+-- Leave the database as this test found it.
+DELETE FROM cbl.event; DELETE FROM cbl.event_conflict; DELETE FROM cbl.event_reject;
+DELETE FROM cbl.event_pending; DELETE FROM cbl.shipment_state; DELETE FROM cbl.shipment;
+DELETE FROM cbl.party; DELETE FROM cbl.source;
 RESET timezone;
