@@ -53,14 +53,6 @@ PG_FUNCTION_INFO_V1(cbl_amount_round);
 PG_FUNCTION_INFO_V1(cbl_amount_round_mode);
 PG_FUNCTION_INFO_V1(cbl_amount_round_scale);
 
-typedef enum RoundMode
-{
-	ROUND_HALF_EVEN,			/* banker's rounding: ties to even */
-	ROUND_HALF_UP,				/* ties away from zero */
-	ROUND_DOWN,					/* toward zero (truncate) */
-	ROUND_UP					/* away from zero */
-} RoundMode;
-
 /* ---- construction and checks ------------------------------------------ */
 
 void
@@ -648,8 +640,12 @@ cbl_amount_larger(PG_FUNCTION_ARGS)
 static RoundMode
 ParseRoundMode(text *mode_text)
 {
-	char	   *mode = text_to_cstring(mode_text);
+	return RoundModeFromName(text_to_cstring(mode_text));
+}
 
+RoundMode
+RoundModeFromName(const char *mode)
+{
 	if (strcmp(mode, "half_even") == 0)
 		return ROUND_HALF_EVEN;
 	if (strcmp(mode, "half_up") == 0)
@@ -666,8 +662,8 @@ ParseRoundMode(text *mode_text)
 }
 
 /* Round micro-units to a multiple of 10^(6 - decimals) with the given mode. */
-static int64
-RoundMicros(int64 micros, int decimals, RoundMode mode)
+int64
+AmountRoundMicros(int64 micros, int decimals, RoundMode mode)
 {
 	int64		unit = 1;
 	int64		q;
@@ -716,7 +712,7 @@ RoundToMinorUnit(Amount *a, RoundMode mode)
 				 errmsg("currency %s has no minor unit", info->code),
 				 errdetail("ISO 4217 defines no minor unit for %s.", info->code),
 				 errhint("Give the number of decimals: cbl.round(amount, decimals, mode).")));
-	PG_RETURN_AMOUNT_P(MakeAmount(RoundMicros(a->micros, info->minor_unit, mode),
+	PG_RETURN_AMOUNT_P(MakeAmount(AmountRoundMicros(a->micros, info->minor_unit, mode),
 								  a->currency));
 }
 
@@ -747,5 +743,5 @@ cbl_amount_round_scale(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot round a cbl.amount to %d decimals", decimals),
 				 errhint("Give a number of decimals from 0 to 6.")));
-	PG_RETURN_AMOUNT_P(MakeAmount(RoundMicros(a->micros, decimals, mode), a->currency));
+	PG_RETURN_AMOUNT_P(MakeAmount(AmountRoundMicros(a->micros, decimals, mode), a->currency));
 }

@@ -27,6 +27,23 @@ typedef struct Amount
 #define PG_GETARG_AMOUNT_P(n)	DatumGetAmountP(PG_GETARG_DATUM(n))
 #define PG_RETURN_AMOUNT_P(x)	return AmountPGetDatum(x)
 
+typedef enum RoundMode
+{
+	ROUND_HALF_EVEN,			/* banker's rounding: ties to even */
+	ROUND_HALF_UP,				/* ties away from zero */
+	ROUND_DOWN,					/* toward zero (truncate) */
+	ROUND_UP					/* away from zero */
+} RoundMode;
+
+/*
+ * Round micro-units to 0..6 decimals with a mode; raises "out of range"
+ * when rounding away from zero leaves the range.
+ */
+extern int64 AmountRoundMicros(int64 micros, int decimals, RoundMode mode);
+
+/* The mode named "half_even", "half_up", "down" or "up"; raises otherwise. */
+extern RoundMode RoundModeFromName(const char *name);
+
 /* A new, zero-padded amount; errors if micros is out of range. */
 extern Amount *MakeAmount(int64 micros, CurrencyCode currency);
 
