@@ -14,7 +14,8 @@ MODULE_big = cbl
 PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
-PARSER_SRCS = src/currency.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c
+PARSER_SRCS = src/currency.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
+	src/duty_parse.c
 
 OBJS = \
 	src/cbl.o \
@@ -28,7 +29,9 @@ OBJS = \
 	src/identifiers.o \
 	src/milestone_state.o \
 	src/event_parse.o \
-	src/event_ingest.o
+	src/event_ingest.o \
+	src/duty_parse.o \
+	src/customs.o
 
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/cbl/*.sql))
@@ -47,6 +50,8 @@ REGRESS = \
 	amount_diff \
 	fx \
 	hs_code \
+	customs \
+	customs_quote \
 	identifiers \
 	milestone_model \
 	shipment \
@@ -126,7 +131,7 @@ install-as-needed:
 
 # ---------------------------------------------------------------------------
 # Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
-FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch
+FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty
 FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))
