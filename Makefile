@@ -58,13 +58,15 @@ REGRESS = \
 	milestone_state \
 	event_ingest \
 	ingest_property \
+	exceptions \
+	views \
 	cron_optional \
 	docs_examples \
 	catalog \
 	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
 
-ISOLATION = fx_rate_upsert event_ingest_concurrent
+ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan
 ISOLATION_OPTS = --inputdir=$(srcdir)/test
 
 TAP_TESTS = 1

@@ -100,6 +100,22 @@ SELECT count(*) AS states_not_as_expected FROM cbl.shipment s
 -- Nothing was rejected or left pending.
 SELECT (SELECT count(*) FROM cbl.event_reject) AS rejects, (SELECT count(*) FROM cbl.event_pending) AS pending;
 
+-- One batch over 7,000 shipments (more than the lock table would hold with
+-- a lock per shipment) goes through in one call.
+INSERT INTO cbl.shipment (reference, framework, customer_id)
+SELECT 'BIG-' || g, 'express_parcel', (SELECT id FROM cbl.party WHERE code = 'PROP') FROM generate_series(1, 7000) g;
+INSERT INTO cbl.shipment_reference (shipment_id, kind, value)
+SELECT id, 'reference', reference FROM cbl.shipment WHERE reference LIKE 'BIG-%';
+INSERT INTO cbl.reference_lookup (kind, value, shipment_id)
+SELECT 'reference', reference, id FROM cbl.shipment WHERE reference LIKE 'BIG-%';
+SELECT (r).accepted, (r).rejected, (r).pending FROM (
+  SELECT cbl.ingest_events(jsonb_agg(jsonb_build_object(
+           'source', 'dhl', 'event_id', 'big-' || g, 'shipment', 'BIG-' || g, 'milestone', 'BOOKED',
+           'classifier', 'ACT', 'occurred_at', '2026-03-01T08:00:00Z'))) AS r
+    FROM generate_series(1, 7000) g) t;
+SELECT count(*) AS big_states FROM cbl.shipment_state ss JOIN cbl.shipment s ON s.id = ss.shipment_id
+ WHERE s.reference LIKE 'BIG-%' AND cbl.current_milestone(ss.state) = 'BOOKED';
+
 -- Leave the database as this test found it.
 DELETE FROM cbl.event; DELETE FROM cbl.event_conflict; DELETE FROM cbl.event_reject;
 DELETE FROM cbl.event_pending; DELETE FROM cbl.shipment_state; DELETE FROM cbl.shipment;

@@ -240,29 +240,33 @@ BEGIN
                          CASE WHEN cbl.is_valid_s10(i.ref) THEN i.ref::cbl.s10::text END)
          AND l.value = cbl.canonical_reference(l.kind, i.ref)) s ON true;
 
-  -- 2. Serialise writers per shipment (in id order, so no deadlock); the
-  --    statements below then see every event committed before us.
+  -- 2. Serialise writers of the same shipments; the statements below then
+  --    see every event committed before us.  Shipments are locked by one of
+  --    512 buckets of their id, in bucket order: a batch over any number of
+  --    shipments takes at most 512 locks (the lock table is finite), and
+  --    the fixed order rules out deadlocks.
   SELECT array_agg(DISTINCT b.shipment_id ORDER BY b.shipment_id) INTO touched
     FROM unnest(batch) b WHERE b.reject IS NULL AND b.shipment_id IS NOT NULL;
-  PERFORM pg_advisory_xact_lock(1667392049, hashint8(t)) FROM unnest(touched) t ORDER BY t;
+  PERFORM pg_advisory_xact_lock(1667392049, k)
+     FROM (SELECT DISTINCT hashint8(t) & 511 AS k FROM unnest(touched) t) buckets ORDER BY k;
 
   -- 3. Classify against the stored revisions and write.
+  -- Each row reaches its stored revisions through the primary key (LATERAL),
+  -- so the work stays linear in the batch whatever the planner estimates.
   WITH inp AS (
     SELECT * FROM unnest(batch) b WHERE b.reject IS NULL AND b.shipment_id IS NOT NULL
-  ), stored AS (
-    SELECT e.shipment_id, e.source, e.event_id,
-           max(e.revision) AS max_rev,
-           (array_agg(e.updated_at ORDER BY e.revision DESC))[1] AS cur_updated_at,
-           bool_or(e.retracted) AS was_retracted,
-           array_agg(e.content_hash) AS hashes
-      FROM cbl.event e
-      JOIN (SELECT DISTINCT shipment_id, source, event_id FROM inp) k USING (shipment_id, source, event_id)
-     GROUP BY 1, 2, 3
   ), fresh AS (            -- one row per new content of an identity; repeats are duplicates
     SELECT DISTINCT ON (i.shipment_id, i.source, i.event_id, i.content_hash) i.*,
            s.max_rev, s.cur_updated_at, coalesce(s.was_retracted, false) AS was_retracted
-      FROM inp i LEFT JOIN stored s USING (shipment_id, source, event_id)
-     WHERE s.hashes IS NULL OR NOT i.content_hash = ANY (s.hashes)
+      FROM inp i
+      CROSS JOIN LATERAL (
+        SELECT max(e.revision) AS max_rev,
+               (array_agg(e.updated_at ORDER BY e.revision DESC))[1] AS cur_updated_at,
+               bool_or(e.retracted) AS was_retracted,
+               coalesce(bool_or(e.content_hash = i.content_hash), false) AS seen
+          FROM cbl.event e
+         WHERE e.shipment_id = i.shipment_id AND e.source = i.source AND e.event_id = i.event_id) s
+     WHERE NOT s.seen
      ORDER BY i.shipment_id, i.source, i.event_id, i.content_hash, i.position
   ), ordered AS (
     SELECT f.*,
@@ -347,23 +351,22 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   changed bigint;
 BEGIN
-  WITH cur AS (
-    SELECT DISTINCT ON (e.shipment_id, e.source, e.event_id) e.*
-      FROM cbl.event e
-     WHERE e.shipment_id = ANY (shipment_ids)
-     ORDER BY e.shipment_id, e.source, e.event_id, e.revision DESC
-  ), derived AS (
-    SELECT s.id AS shipment_id,
-           cbl.milestone_agg(cbl.milestone_state(f.id, m.id, c.classifier, c.occurred_at,
-                                                 c.updated_at, coalesce(src.priority, 100), c.event_key))
-             FILTER (WHERE c.shipment_id IS NOT NULL AND NOT c.retracted) AS state
+  -- Per shipment, its current events through the primary key (LATERAL):
+  -- linear in the number of shipments whatever the planner estimates.
+  WITH derived AS (
+    SELECT s.id AS shipment_id, st.state
       FROM cbl.shipment s
       JOIN cbl.framework f ON f.code = s.framework
-      LEFT JOIN cur c ON c.shipment_id = s.id
-      LEFT JOIN cbl.milestone m ON m.code = c.milestone
-      LEFT JOIN cbl.source src ON src.code = c.source
+      CROSS JOIN LATERAL (
+        SELECT cbl.milestone_agg(cbl.milestone_state(f.id, m.id, c.classifier, c.occurred_at,
+                                                     c.updated_at, coalesce(src.priority, 100), c.event_key))
+                 FILTER (WHERE NOT c.retracted) AS state
+          FROM (SELECT DISTINCT ON (e.source, e.event_id) e.*
+                  FROM cbl.event e WHERE e.shipment_id = s.id
+                 ORDER BY e.source, e.event_id, e.revision DESC) c
+          JOIN cbl.milestone m ON m.code = c.milestone
+          LEFT JOIN cbl.source src ON src.code = c.source) st
      WHERE s.id = ANY (shipment_ids)
-     GROUP BY s.id
   ), written AS (
     INSERT INTO cbl.shipment_state AS ss (shipment_id, state)
     SELECT d.shipment_id, d.state FROM derived d
@@ -372,12 +375,22 @@ BEGIN
      WHERE ss.state OPERATOR(cbl.<>) EXCLUDED.state
     RETURNING ss.shipment_id, ss.state
   )
+  -- the current milestone (as cbl.current_milestone computes it), inline:
+  -- one planned lookup per row instead of a function call per row
   SELECT count(pg_notify('cbl_milestone',
                          json_build_object('shipment_id', w.shipment_id,
                                            'reference', s.reference,
-                                           'milestone', cbl.current_milestone(w.state))::text))
+                                           'milestone', cur.milestone)::text))
     INTO changed
-    FROM written w JOIN cbl.shipment s ON s.id = w.shipment_id;
+    FROM written w
+    JOIN cbl.shipment s ON s.id = w.shipment_id
+    LEFT JOIN LATERAL (
+      SELECT fs.milestone
+        FROM cbl.milestone_entries(w.state) e
+        JOIN cbl.milestone m ON m.id = e.milestone_id
+        JOIN cbl.framework_step fs ON fs.framework = s.framework AND fs.milestone = m.code
+       WHERE e.classifier = 'ACT'
+       ORDER BY fs."position" DESC LIMIT 1) cur ON true;
   RETURN changed;
 END $$;
 COMMENT ON FUNCTION cbl.refresh_state(bigint[]) IS

@@ -92,6 +92,11 @@ psql_demo -d "$db" -c "ALTER DATABASE $db SET search_path = demo, public, cbl"
 
 # Read through stdin so that notices print without a file:line prefix.
 psql_demo -d "$db" <"$CBL_ROOT/test/demo/demo.sql"
+# A day of milestone events, exceptions and the BI views.
+psql_demo -d "$db" <"$CBL_ROOT/test/demo/milestones.sql"
+# Customs: sample import rules and tariff lines, then a duty quote.
+psql_demo -d "$db" -q <"$CBL_ROOT/test/fixtures/customs_sample.sql" >/dev/null
+psql_demo -d "$db" <"$CBL_ROOT/test/demo/customs.sql"
 
 if [ "$(id -u)" = 0 ]; then
 	connect="runuser -u postgres -- psql -h $demo -p $port $db"
