@@ -15,7 +15,7 @@ PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
 PARSER_SRCS = src/currency.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
-	src/duty_parse.c
+	src/rate_card_parse.c src/rating.c src/duty_parse.c
 
 OBJS = \
 	src/cbl.o \
@@ -30,6 +30,9 @@ OBJS = \
 	src/milestone_state.o \
 	src/event_parse.o \
 	src/event_ingest.o \
+	src/rate_card_parse.o \
+	src/rating.o \
+	src/rate_card.o \
 	src/duty_parse.o \
 	src/customs.o
 
@@ -60,6 +63,9 @@ REGRESS = \
 	ingest_property \
 	exceptions \
 	views \
+	rating \
+	rating_features \
+	rating_errors \
 	cron_optional \
 	docs_examples \
 	catalog \
@@ -103,7 +109,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench regen-data
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating regen-data
 
 deps:
 	@bash test/tools/deps.sh
@@ -133,7 +139,7 @@ install-as-needed:
 
 # ---------------------------------------------------------------------------
 # Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
-FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty
+FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card
 FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))
@@ -156,6 +162,10 @@ fuzz: fuzz-build
 
 bench:
 	@bash test/bench/run.sh
+
+# Rating: 1M shipments, cbl against PL/pgSQL and a bare scan.
+bench-rating:
+	@bash test/bench/rating.sh
 
 # Regenerate the compiled-in ISO tables and seed SQL from src/data.
 regen-data:
