@@ -109,7 +109,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating regen-data
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data
 
 deps:
 	@bash test/tools/deps.sh
@@ -166,6 +166,10 @@ bench:
 # Rating: 1M shipments, cbl against PL/pgSQL and a bare scan.
 bench-rating:
 	@bash test/bench/rating.sh
+
+# Ingest: 1M canonical events against COPY of the same rows, and a replay.
+bench-ingest:
+	@bash test/bench/ingest.sh
 
 # Regenerate the compiled-in ISO tables and seed SQL from src/data.
 regen-data:

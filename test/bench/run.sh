@@ -17,6 +17,7 @@
 #   test/bench/data.sql      deterministic data from generate_series
 #   test/bench/cases.sql     the pairs
 #   test/bench/report.sql    the table
+#   test/bench/cluster.sh    the cluster (shared with test/bench/ingest.sh)
 #
 # The server is a throwaway cluster in .cbl/bench/ (git-ignored), run as the
 # postgres OS user when we are root.  It listens on no TCP address; port 5498
@@ -25,88 +26,28 @@
 # sample (samples.csv) stay in .cbl/bench/.  Expects cbl built and installed
 # (make && make install).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/../tools/pg-env.sh"
-here="$CBL_ROOT/test/bench"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 rounds="${BENCH_ROUNDS:-7}"
 rows="${BENCH_ROWS:-1000000}"
-port="${BENCH_PORT:-5498}"
 only="${BENCH_ONLY:-}"
-db=cbl_bench
 
-case "$rounds$rows$port${only// /}" in
+case "$rounds$rows${only// /}" in
 *[!0-9]*) echo "cbl bench: BENCH_ROUNDS, BENCH_ROWS, BENCH_PORT and BENCH_ONLY must be numbers" >&2; exit 2 ;;
 esac
 if [ "$rounds" -lt 1 ] || [ "$rows" -lt 1000 ]; then
 	echo "cbl bench: BENCH_ROUNDS must be at least 1 and BENCH_ROWS at least 1000" >&2
 	exit 2
 fi
-if [ ! -f "$("$PG_CONFIG" --sharedir)/extension/cbl.control" ]; then
-	echo "cbl bench: cbl is not installed in $("$PG_CONFIG" --sharedir); run 'make && make install' first" >&2
-	exit 1
-fi
-
-# One benchmark run at a time: a second one would delete the first one's cluster.
-mkdir -p "$CBL_ROOT/.cbl"
-exec 9>"$CBL_ROOT/.cbl/bench.lock"
-if ! flock -n 9; then
-	echo "cbl bench: another benchmark run holds $CBL_ROOT/.cbl/bench.lock" >&2
-	exit 1
-fi
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-dir="$(scratch_dir bench)"
-data="$dir/data"
-log="$dir/server.log"
+# The cluster, the lock, psql_bench, and the stop on exit: test/bench/cluster.sh.
+source "$here/cluster.sh"
+dir="$bench_dir"
+db="$bench_db"
 report="$dir/report.txt"
 
-stop_cluster() {
-	if [ -f "$data/postmaster.pid" ]; then
-		as_pg pg_ctl -D "$data" -m fast -w stop >/dev/null 2>&1 ||
-			as_pg pg_ctl -D "$data" -m immediate -w stop >/dev/null 2>&1 || true
-	fi
-	rm -rf "$data"
-}
-trap stop_cluster EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-echo "cbl bench: creating a throwaway cluster in $data"
-as_pg initdb -D "$data" -E UTF8 --locale=C --auth-local=peer --auth-host=reject >"$dir/initdb.log" 2>&1 || {
-	cat "$dir/initdb.log" >&2
-	exit 1
-}
-sock="${dir//\'/\'\'}"
-as_pg tee -a "$data/postgresql.conf" >/dev/null <<EOF
-
-# ---- cbl benchmark settings (test/bench/run.sh) ----
-listen_addresses = ''            # Unix socket only
-port = $port                     # names the socket file only
-unix_socket_directories = '$sock'
-shared_buffers = 512MB           # every table stays in memory: we time CPU, not disk
-work_mem = 64MB
-jit = off                        # JIT compile time would swamp the differences
-autovacuum = off                 # no background work during timing; data.sql vacuums
-fsync = off                      # throwaway data: loading need not be durable
-synchronous_commit = off
-full_page_writes = off
-max_wal_size = 4GB
-max_worker_processes = 8
-max_parallel_workers = 4
-max_parallel_workers_per_gather = 2
-EOF
-
-echo "cbl bench: starting it (log: $log)"
-if ! as_pg pg_ctl -D "$data" -l "$log" -w start >/dev/null; then
-	echo "cbl bench: the server did not start; last lines of $log:" >&2
-	tail -n 20 "$log" >&2
-	exit 1
-fi
-
-psql_bench() { as_pg psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$port" "$@"; }
-
-psql_bench -d postgres -c "CREATE DATABASE $db"
-psql_bench -d "$db" -c "CREATE EXTENSION cbl" -c "ALTER DATABASE $db SET search_path = public, cbl"
+bench_cluster_start test/bench/run.sh </dev/null
 psql_bench -d "$db" -f "$here/harness.sql"
 
 echo "cbl bench: generating data ($rows rows; under a minute)"
