@@ -97,6 +97,8 @@ psql_demo -d "$db" <"$CBL_ROOT/test/demo/milestones.sql"
 # Customs: sample import rules and tariff lines, then a duty quote.
 psql_demo -d "$db" -q <"$CBL_ROOT/test/fixtures/customs_sample.sql" >/dev/null
 psql_demo -d "$db" <"$CBL_ROOT/test/demo/customs.sql"
+# Rating: an express sell card, and the day's parcels priced with it.
+psql_demo -d "$db" <"$CBL_ROOT/test/demo/rating.sql"
 
 if [ "$(id -u)" = 0 ]; then
 	connect="runuser -u postgres -- psql -h $demo -p $port $db"
