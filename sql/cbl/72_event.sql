@@ -201,6 +201,8 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   batch cbl.ingest_row[];
   touched bigint[];
+  replaced_ids bigint[];
+  merged_ids bigint[];
   result cbl.ingest_result;
 BEGIN
   -- 1. Resolve milestones (directly or through cbl.code_map) and shipments.
@@ -304,13 +306,37 @@ BEGIN
                 ELSE 'Same event id with different content and no later updated_at.' END
       FROM decided d WHERE d.outcome = 'conflict'
     RETURNING 1
+  ), replaced AS (         -- shipments whose current events changed: recompute below
+    SELECT DISTINCT d.shipment_id FROM decided d WHERE d.outcome IN ('updated', 'retracted')
+  ), delta AS (            -- shipments that only gained events: merge them in (a join
+                           -- of the semilattice), without reading their history
+    SELECT d.shipment_id,
+           cbl.milestone_agg(cbl.milestone_state(f.id, m.id, d.classifier, d.occurred_at, d.updated_at,
+                                                 coalesce(src.priority, 100), d.event_key)) AS state
+      FROM decided d
+      JOIN cbl.shipment s ON s.id = d.shipment_id
+      JOIN cbl.framework f ON f.code = s.framework
+      JOIN cbl.milestone m ON m.code = d.milestone
+      LEFT JOIN cbl.source src ON src.code = d.source
+     WHERE d.outcome = 'accepted' AND d.shipment_id NOT IN (SELECT r.shipment_id FROM replaced r)
+     GROUP BY d.shipment_id
+  ), merged AS (
+    INSERT INTO cbl.shipment_state AS ss (shipment_id, state)
+    SELECT x.shipment_id, x.state FROM delta x
+    ON CONFLICT (shipment_id) DO UPDATE
+       SET state = ss.state OPERATOR(cbl.||) EXCLUDED.state, changed_at = now()
+     WHERE (ss.state OPERATOR(cbl.||) EXCLUDED.state) OPERATOR(cbl.<>) ss.state
+    RETURNING ss.shipment_id
   )
   SELECT count(*) FILTER (WHERE d.outcome = 'accepted'),
          (SELECT count(*) FROM inp) - count(*),
          count(*) FILTER (WHERE d.outcome = 'updated'),
          count(*) FILTER (WHERE d.outcome = 'conflict'),
-         count(*) FILTER (WHERE d.outcome = 'retracted')
-    INTO result.accepted, result.duplicate, result.updated, result.conflict, result.retracted
+         count(*) FILTER (WHERE d.outcome = 'retracted'),
+         (SELECT array_agg(r.shipment_id) FROM replaced r),
+         (SELECT array_agg(g.shipment_id) FROM merged g)
+    INTO result.accepted, result.duplicate, result.updated, result.conflict, result.retracted,
+         replaced_ids, merged_ids
     FROM decided d;
 
   -- 4. Unknown shipment: keep the event until the shipment exists.
@@ -333,9 +359,13 @@ BEGIN
   )
   SELECT count(*) INTO result.rejected FROM bad;
 
-  -- 6. Derive the state of every shipment whose events changed, and say so.
-  IF result.accepted + result.updated + result.retracted > 0 THEN
-    PERFORM cbl.refresh_state(touched);
+  -- 6. Recompute the states of shipments whose current events changed (the
+  --    others were merged above), and announce every state that changed.
+  IF replaced_ids IS NOT NULL THEN
+    PERFORM cbl.refresh_state(replaced_ids);
+  END IF;
+  IF merged_ids IS NOT NULL THEN
+    PERFORM cbl.announce_states(merged_ids);
   END IF;
   RETURN result;
 END $$;
@@ -343,13 +373,37 @@ COMMENT ON FUNCTION cbl.ingest_rows(integer[], text[], text[], text[], text[], t
   'the set work of cbl.ingest_events (internal): resolve, classify, write events, conflicts, pending events, rejects and states';
 REVOKE ALL ON FUNCTION cbl.ingest_rows(integer[], text[], text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[], text[], text[], boolean[], text[], text[], text[]) FROM PUBLIC;
 
+-- NOTIFY cbl_milestone for shipments whose state just changed, with the
+-- current milestone computed inline (one planned lookup per row).
+CREATE FUNCTION cbl.announce_states(shipment_ids bigint[]) RETURNS bigint
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp AS $$
+  SELECT count(pg_notify('cbl_milestone',
+                         json_build_object('shipment_id', w.shipment_id,
+                                           'reference', s.reference,
+                                           'milestone', cur.milestone)::text))
+    FROM cbl.shipment_state w
+    JOIN cbl.shipment s ON s.id = w.shipment_id
+    LEFT JOIN LATERAL (
+      SELECT fs.milestone
+        FROM cbl.milestone_entries(w.state) e
+        JOIN cbl.milestone m ON m.id = e.milestone_id
+        JOIN cbl.framework_step fs ON fs.framework = s.framework AND fs.milestone = m.code
+       WHERE e.classifier = 'ACT'
+       ORDER BY fs."position" DESC LIMIT 1) cur ON true
+   WHERE w.shipment_id = ANY (shipment_ids)
+$$;
+COMMENT ON FUNCTION cbl.announce_states(bigint[]) IS
+  'NOTIFY cbl_milestone with {shipment_id, reference, milestone} for each of these shipments (internal: ingest calls it for states that changed)';
+REVOKE ALL ON FUNCTION cbl.announce_states(bigint[]) FROM PUBLIC;
+
 -- Recompute the states of some shipments from their current, unretracted
 -- events; write those that changed and NOTIFY cbl_milestone for each.
 CREATE FUNCTION cbl.refresh_state(shipment_ids bigint[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  changed bigint;
+  changed_ids bigint[];
 BEGIN
   -- Per shipment, its current events through the primary key (LATERAL):
   -- linear in the number of shipments whatever the planner estimates.
@@ -373,25 +427,10 @@ BEGIN
     ON CONFLICT (shipment_id) DO UPDATE
        SET state = EXCLUDED.state, changed_at = now()
      WHERE ss.state OPERATOR(cbl.<>) EXCLUDED.state
-    RETURNING ss.shipment_id, ss.state
+    RETURNING ss.shipment_id
   )
-  -- the current milestone (as cbl.current_milestone computes it), inline:
-  -- one planned lookup per row instead of a function call per row
-  SELECT count(pg_notify('cbl_milestone',
-                         json_build_object('shipment_id', w.shipment_id,
-                                           'reference', s.reference,
-                                           'milestone', cur.milestone)::text))
-    INTO changed
-    FROM written w
-    JOIN cbl.shipment s ON s.id = w.shipment_id
-    LEFT JOIN LATERAL (
-      SELECT fs.milestone
-        FROM cbl.milestone_entries(w.state) e
-        JOIN cbl.milestone m ON m.id = e.milestone_id
-        JOIN cbl.framework_step fs ON fs.framework = s.framework AND fs.milestone = m.code
-       WHERE e.classifier = 'ACT'
-       ORDER BY fs."position" DESC LIMIT 1) cur ON true;
-  RETURN changed;
+  SELECT array_agg(w.shipment_id) INTO changed_ids FROM written w;
+  RETURN coalesce(cbl.announce_states(changed_ids), 0);
 END $$;
 COMMENT ON FUNCTION cbl.refresh_state(bigint[]) IS
   'recompute the milestone state of shipments from their events, store those that changed and NOTIFY cbl_milestone for each; returns how many changed';
