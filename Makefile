@@ -14,12 +14,13 @@ MODULE_big = cbl
 PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
-PARSER_SRCS = src/currency.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
+PARSER_SRCS = src/currency.c src/rounding.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
 	src/rate_card_parse.c src/rating.c src/duty_parse.c
 
 OBJS = \
 	src/cbl.o \
 	src/currency.o \
+	src/rounding.o \
 	src/amount_parse.o \
 	src/amount.o \
 	src/amount_agg.o \

@@ -164,11 +164,11 @@ CheckFiniteFactor(Numeric n, const char *what)
 }
 
 /*
- * num / den rounded half-even to a whole number of micro-units, computed
- * exactly: the truncated quotient, then the remainder decides the tie.
+ * num / den rounded to a whole number with a mode, computed exactly: the
+ * truncated quotient, then the remainder decides.  Shared with customs.c.
  */
-static int64
-QuotientHalfEven(Numeric num, Numeric den)
+Numeric
+NumericDivRound(Numeric num, Numeric den, RoundMode mode)
 {
 	Numeric		zero = int64_to_numeric(0);
 	Numeric		q = DatumGetNumeric(DirectFunctionCall2(numeric_div_trunc,
@@ -176,6 +176,7 @@ QuotientHalfEven(Numeric num, Numeric den)
 														NumericGetDatum(den)));
 	Numeric		rem = numeric_mod_opt_error(num, den, NULL);
 	int			rem_sign = NumericCmp(rem, zero);
+	bool		away = false;
 
 	if (rem_sign != 0)
 	{
@@ -185,15 +186,36 @@ QuotientHalfEven(Numeric num, Numeric den)
 																 NumericGetDatum(den)));
 		int			c = NumericCmp(twice, absden);
 
-		if (c > 0 || (c == 0 && NumericIsOdd(q)))
+		switch (mode)
 		{
-			/* Away from zero, in the direction of the exact quotient. */
-			bool		negative = (rem_sign < 0) != (NumericCmp(den, zero) < 0);
-
-			q = numeric_add_opt_error(q, int64_to_numeric(negative ? -1 : 1), NULL);
+			case ROUND_DOWN:
+				break;
+			case ROUND_UP:
+				away = true;
+				break;
+			case ROUND_HALF_UP:
+				away = c >= 0;
+				break;
+			case ROUND_HALF_EVEN:
+				away = c > 0 || (c == 0 && NumericIsOdd(q));
+				break;
 		}
 	}
-	return NumericToMicros(q);
+	if (away)
+	{
+		/* away from zero, in the direction of the exact quotient */
+		bool		negative = (rem_sign < 0) != (NumericCmp(den, zero) < 0);
+
+		q = numeric_add_opt_error(q, int64_to_numeric(negative ? -1 : 1), NULL);
+	}
+	return q;
+}
+
+/* num / den rounded half-even to a whole number of micro-units. */
+static int64
+QuotientHalfEven(Numeric num, Numeric den)
+{
+	return NumericToMicros(NumericDivRound(num, den, ROUND_HALF_EVEN));
 }
 
 /* ---- I/O ------------------------------------------------------------------ */
@@ -421,17 +443,8 @@ static const int64 pow10_table[19] = {
 static int64
 DivideHalfEven128(int128 n, int128 d)
 {
-	int128		q = n / d;
-	int128		r = n % d;
+	int128		q = DivRound(n, d, ROUND_HALF_EVEN);
 
-	if (r != 0)
-	{
-		int128		twice = r < 0 ? -2 * r : 2 * r;
-		int128		absd = d < 0 ? -d : d;
-
-		if (twice > absd || (twice == absd && (q % 2) != 0))
-			q += ((n < 0) != (d < 0)) ? -1 : 1;
-	}
 	if (q > AMOUNT_MAX_MICROS || q < AMOUNT_MIN_MICROS)
 		AmountOutOfRange();
 	return (int64) q;
@@ -667,35 +680,11 @@ AmountRoundMicros(int64 micros, int decimals, RoundMode mode)
 {
 	int64		unit = 1;
 	int64		q;
-	int64		r;
-	int64		away;
 	int64		result;
 
 	for (int i = decimals; i < AMOUNT_SCALE; i++)
 		unit *= 10;
-	q = micros / unit;
-	r = micros % unit;
-	if (r < 0)
-		r = -r;
-	away = micros < 0 ? -1 : 1;
-
-	switch (mode)
-	{
-		case ROUND_DOWN:
-			break;
-		case ROUND_UP:
-			if (r != 0)
-				q += away;
-			break;
-		case ROUND_HALF_UP:
-			if (r >= unit - r)
-				q += away;
-			break;
-		case ROUND_HALF_EVEN:
-			if (r > unit - r || (r == unit - r && (q % 2) != 0))
-				q += away;
-			break;
-	}
+	q = (int64) DivRound(micros, unit, mode);
 	if (pg_mul_s64_overflow(q, unit, &result) || result < AMOUNT_MIN_MICROS)
 		AmountOutOfRange();
 	return result;

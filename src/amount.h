@@ -6,8 +6,10 @@
 #define CBL_AMOUNT_H
 
 #include "fmgr.h"
+#include "utils/numeric.h"
 
 #include "amount_parse.h"
+#include "rounding.h"
 
 /*
  * 16 bytes, pass by reference, aligned like double.  The reserved fields are
@@ -27,19 +29,14 @@ typedef struct Amount
 #define PG_GETARG_AMOUNT_P(n)	DatumGetAmountP(PG_GETARG_DATUM(n))
 #define PG_RETURN_AMOUNT_P(x)	return AmountPGetDatum(x)
 
-typedef enum RoundMode
-{
-	ROUND_HALF_EVEN,			/* banker's rounding: ties to even */
-	ROUND_HALF_UP,				/* ties away from zero */
-	ROUND_DOWN,					/* toward zero (truncate) */
-	ROUND_UP					/* away from zero */
-} RoundMode;
-
 /*
  * Round micro-units to 0..6 decimals with a mode; raises "out of range"
  * when rounding away from zero leaves the range.
  */
 extern int64 AmountRoundMicros(int64 micros, int decimals, RoundMode mode);
+
+/* num / den rounded to a whole number with a mode, exactly (any signs). */
+extern Numeric NumericDivRound(Numeric num, Numeric den, RoundMode mode);
 
 /* The mode named "half_even", "half_up", "down" or "up"; raises otherwise. */
 extern RoundMode RoundModeFromName(const char *name);

@@ -196,16 +196,10 @@ cbl_amount_accum_avg(PG_FUNCTION_ARGS)
 	AmountAccum *s = PG_GETARG_ACCUM_P(0);
 	__int128	sum = AccumSum(s);
 	__int128	q;
-	__int128	r;
 
 	if (s->count == 0)
 		PG_RETURN_NULL();
-	q = sum / s->count;
-	r = sum % s->count;
-	if (r < 0)
-		r = -r;
-	if (r > s->count - r || (r == s->count - r && (q % 2) != 0))
-		q += sum < 0 ? -1 : 1;
+	q = DivRound(sum, s->count, ROUND_HALF_EVEN);
 	/* |mean| <= max |input|, so q is always in range */
 	PG_RETURN_AMOUNT_P(MakeAmount((int64) q, s->currency));
 }

@@ -684,47 +684,6 @@ cbl_duty_amount(PG_FUNCTION_ARGS)
 /* ---- rounding to a national increment ------------------------------------ */
 
 /*
- * num / den (den > 0) rounded to an integer with a mode, computed exactly:
- * the truncated quotient, then the remainder decides.
- */
-static Numeric
-RoundQuotient(Numeric num, Numeric den, RoundMode mode)
-{
-	Numeric		q = DatumGetNumeric(DirectFunctionCall2(numeric_div_trunc,
-														NumericGetDatum(num),
-														NumericGetDatum(den)));
-	Numeric		rem = numeric_mod_opt_error(num, den, NULL);
-	int			sign = NumericCmp(rem, int64_to_numeric(0));
-	bool		away = false;
-
-	if (sign != 0)
-	{
-		Numeric		twice = DatumGetNumeric(DirectFunctionCall1(numeric_abs,
-																NumericGetDatum(numeric_add_opt_error(rem, rem, NULL))));
-		int			c = NumericCmp(twice, den);
-
-		switch (mode)
-		{
-			case ROUND_DOWN:
-				break;
-			case ROUND_UP:
-				away = true;
-				break;
-			case ROUND_HALF_UP:
-				away = c >= 0;
-				break;
-			case ROUND_HALF_EVEN:
-				away = c > 0 ||
-					(c == 0 && !NumericIsZero(numeric_mod_opt_error(q, int64_to_numeric(2), NULL)));
-				break;
-		}
-	}
-	if (away)
-		q = numeric_add_opt_error(q, int64_to_numeric(sign < 0 ? -1 : 1), NULL);
-	return q;
-}
-
-/*
  * The increment to round to, in micro-units: a positive numeric of major
  * units with at most 6 decimals, or (NULL) the currency's minor unit.
  */
@@ -758,7 +717,7 @@ IncrementMicros(FunctionCallInfo fcinfo, int argno, CurrencyCode currency)
 static Amount *
 RoundedAmount(Numeric num, Numeric den, int64 unit, RoundMode mode, CurrencyCode currency)
 {
-	Numeric		units = RoundQuotient(num, numeric_mul_opt_error(den, int64_to_numeric(unit), NULL), mode);
+	Numeric		units = NumericDivRound(num, numeric_mul_opt_error(den, int64_to_numeric(unit), NULL), mode);
 	Numeric		micros = numeric_mul_opt_error(units, int64_to_numeric(unit), NULL);
 
 	if (NumericCmp(micros, int64_to_numeric(AMOUNT_MAX_MICROS)) > 0 ||

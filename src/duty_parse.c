@@ -16,6 +16,7 @@
 
 #include "amount_parse.h"
 #include "duty_parse.h"
+#include "rounding.h"
 
 /* 10^0 .. 10^18 */
 static const int64_t pow10_table[19] = {
@@ -1014,16 +1015,8 @@ DutyDecode(const uint8_t *buf, size_t len, DutyRate *out, ParseError *err)
 static bool
 DivideHalfEven(__int128 n, __int128 d, int64_t *out)
 {
-	__int128	q = n / d;
-	__int128	r = n % d;
+	__int128	q = DivRound(n, d, ROUND_HALF_EVEN);
 
-	if (r != 0)
-	{
-		__int128	twice = r < 0 ? -2 * r : 2 * r;
-
-		if (twice > d || (twice == d && (q % 2) != 0))
-			q += n < 0 ? -1 : 1;
-	}
 	if (q > INT64_MAX || q < -INT64_MAX)
 		return false;
 	*out = (int64_t) q;

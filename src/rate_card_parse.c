@@ -1774,7 +1774,7 @@ Compile(Compiler *c, json_t *root)
 	}
 	if ((i = Choice(c, root, "rounding", rounding_names, 0)) < 0)
 		return false;
-	card->rounding = (RateRound) i;
+	card->rounding = (RoundMode) i;
 
 	PushKey(c, "chargeable");
 	if (!Chargeable(c, json_object_get(root, "chargeable")))

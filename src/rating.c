@@ -41,42 +41,6 @@ RateContainerType(const char *s, size_t len)
 
 /* ---- exact arithmetic ---------------------------------------------------- */
 
-int128
-RateDivRound(int128 num, int128 den, RateRound mode)
-{
-	int128		q;
-	int128		r;
-	int128		twice;
-	int128		away = num < 0 ? -1 : 1;
-
-	/* the common case fits 64 bits, whose division is several times faster */
-	if (num >= INT64_MIN && num <= INT64_MAX && den <= INT64_MAX)
-	{
-		q = (int64_t) num / (int64_t) den;
-		r = (int64_t) num % (int64_t) den;
-	}
-	else
-	{
-		q = num / den;
-		r = num % den;
-	}
-	if (r == 0)
-		return q;
-	twice = 2 * (r < 0 ? -r : r);
-	switch (mode)
-	{
-		case RATE_ROUND_DOWN:
-			return q;
-		case RATE_ROUND_UP:
-			return q + away;
-		case RATE_ROUND_HALF_UP:
-			return twice >= den ? q + away : q;
-		case RATE_ROUND_HALF_EVEN:
-		default:
-			return (twice > den || (twice == den && q % 2 != 0)) ? q + away : q;
-	}
-}
-
 /* ceil(a * b / d) for a >= 0, b >= 1, d >= 1, without forming a * b whole. */
 static int128
 MulDivCeil(int128 a, int128 b, int128 d)
@@ -274,9 +238,9 @@ PieceVolume(const RateCard *card, const RatingShipment *s, const RatingPiece *p,
 
 		LengthFactor(s->length_unit, card->length_unit, &ln, &ld);
 		/* the dimension in card units is dims * ln / (ld * 1e6) */
-		whole = RateDivRound((int128) p->dims[d] * ln, (int128) ld * RATE_UNIT,
-							 card->dim_rounding == RATE_DIM_UP ? RATE_ROUND_UP
-							 : RATE_ROUND_HALF_UP);
+		whole = DivRound((int128) p->dims[d] * ln, (int128) ld * RATE_UNIT,
+							 card->dim_rounding == RATE_DIM_UP ? ROUND_UP
+							 : ROUND_HALF_UP);
 		v *= whole * RATE_UNIT;
 	}
 	return v;
@@ -583,7 +547,7 @@ AddLine(Ctx *c, const char *code, const char *description, RateGroup group, int 
 
 	if (c->out->nlines >= RATING_MAX_OUT_LINES)
 		return OutOfRange(c->out, "the number of lines");
-	amount = RateDivRound(num, den * c->minor, c->card->rounding) * c->minor;
+	amount = DivRound(num, den * c->minor, c->card->rounding) * c->minor;
 	if (amount > RATE_MAX_AMOUNT || amount < -RATE_MAX_AMOUNT ||
 		quantity > RATE_MAX_AMOUNT || quantity < -RATE_MAX_AMOUNT)
 		return OutOfRange(c->out, "a line's amount");

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rounding.h"
+
 #define RATE_UNIT			INT64_C(1000000)	/* one whole unit in micro-units */
 
 /* ---- limits -------------------------------------------------------------- */
@@ -44,14 +46,6 @@
 #define RATE_MAX_OF			32			/* codes in one "of" list */
 
 /* ---- units and modes ----------------------------------------------------- */
-
-typedef enum RateRound
-{
-	RATE_ROUND_HALF_EVEN,		/* ties to even: the default */
-	RATE_ROUND_HALF_UP,			/* ties away from zero */
-	RATE_ROUND_DOWN,			/* toward zero */
-	RATE_ROUND_UP				/* away from zero */
-} RateRound;
 
 typedef enum RateWeightUnit
 {
@@ -227,7 +221,7 @@ typedef struct RateArena RateArena;
 typedef struct RateCard
 {
 	RateArena  *arena;			/* owns everything below */
-	RateRound	rounding;
+	RoundMode	rounding;
 	RateBasis	basis;
 
 	/* weight basis */
@@ -382,9 +376,6 @@ extern bool RateShipment(const RateCard *card, int decimals, const RatingShipmen
 extern bool RateChargeableWeight(int64_t actual, int64_t length, int64_t width,
 								 int64_t height, int64_t divisor, int64_t step,
 								 int64_t *out, const char **why);
-
-/* Round num / den (den > 0) to a whole number with a mode. */
-extern __int128 RateDivRound(__int128 num, __int128 den, RateRound mode);
 
 /* Write micro-units as a trimmed decimal ("12.5", "-0.000001"); returns length. */
 extern int	RateFormatMicros(int64_t micros, char *buf, size_t buflen);

@@ -89,7 +89,7 @@ Check(const RateCard *card, const RatingShipment *s, int decimals)
 			abort();
 		if (l->has_unit_price)
 		{
-			__int128	expect = RateDivRound((__int128) l->quantity * l->unit_price,
+			__int128	expect = DivRound((__int128) l->quantity * l->unit_price,
 											  (__int128) RATE_UNIT * minor, card->rounding) * minor;
 
 			if (expect != l->amount || l->unit_price < 0)
