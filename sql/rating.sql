@@ -10,63 +10,8 @@ INSERT INTO cbl.party (kind, code, name, country) VALUES
   ('carrier', 'RATE-EXPRESS', 'Express carrier', 'DE'),
   ('customer', 'RATE-ACME', 'Acme Retail', 'DE');
 
--- The express sell card of docs/rate-cards.md: volumetric divisor 5000,
--- half kilograms; four zones; flat prices, per-kg bands and an additional
--- step; remote area, oversize, peak season, fuel on transport plus remote
--- area, dangerous goods, residential; customs fees; two customer tiers.
-INSERT INTO cbl.rate_card (code, version, kind, currency, validity, description, definition)
-VALUES ('EXP-DE', 1, 'sell', 'EUR', '[2026-01-01,2027-01-01)', 'Express export from Germany', $$
-{
-  "chargeable": {"divisor": 5000, "step": 0.5},
-  "zones": [
-    {"zone": "1", "countries": ["DE"]},
-    {"zone": "2", "countries": ["FR", "NL", "BE", "AT"]},
-    {"zone": "3", "countries": ["US", "CA"]},
-    {"zone": "4", "countries": ["*"]}
-  ],
-  "remote_areas": [
-    {"countries": ["DE"], "postcodes": ["18565", "25938"]},
-    {"countries": ["US"], "postcodes": ["995", "996"]}
-  ],
-  "freight": {
-    "code": "FRT", "description": "Express transport",
-    "zones": {
-      "1": {"rates": [{"up_to": 0.5, "price": 9.90}, {"up_to": 2, "price": 13.90},
-                      {"up_to": 5, "price": 19.50}, {"up_to": 10, "price": 27.00},
-                      {"up_to": 30, "per_kg": 2.45}, {"up_to": 70, "per_kg": 2.10}],
-            "additional": {"every": 0.5, "price": 1.20}},
-      "2": {"rates": [{"up_to": 2, "price": 24.00}, {"up_to": 30, "per_kg": 4.10}]},
-      "3": {"rates": [{"up_to": 2, "price": 48.00}, {"up_to": 70, "per_kg": 9.80},
-                      {"up_to": 300, "per_kg": 9.10}], "minimum": 55},
-      "4": {"rates": [{"up_to": 2, "price": 65.00}, {"up_to": 1000, "per_kg": 11.90}]}
-    }
-  },
-  "surcharges": [
-    {"code": "RAS", "description": "Remote area", "per_kg": 0.45, "minimum": 22,
-     "when": {"remote": true}},
-    {"code": "OWP", "description": "Overweight or oversize piece", "per_piece": 60,
-     "over_kg": 70, "over_cm": 120},
-    {"code": "PSS", "description": "Peak season", "per_kg": 0.30, "maximum": 150,
-     "when": {"from": "2026-11-15", "to": "2026-12-31"}},
-    {"code": "FSC", "description": "Fuel", "percent": 14.5, "of": ["FRT", "RAS"]},
-    {"code": "DGR", "description": "Dangerous goods", "per_shipment": 95,
-     "when": {"flags": ["dangerous_goods"]}},
-    {"code": "RES", "description": "Residential delivery", "per_shipment": 5.50,
-     "when": {"flags": ["residential"], "zones": ["3"]}}
-  ],
-  "fees": [
-    {"code": "CUS", "description": "Customs declaration", "per_shipment": 25,
-     "when": {"zones": ["3", "4"]}},
-    {"code": "CUL", "description": "Customs line", "per_customs_line": 2.00,
-     "when": {"zones": ["3", "4"]}}
-  ],
-  "tiers": {
-    "silver": [{"percent": 5, "of": ["freight"]}],
-    "gold": [{"percent": 10, "of": ["freight"]},
-             {"code": "DFSC", "description": "Fuel discount", "percent": 10, "of": ["FSC"]}]
-  }
-}
-$$);
+-- The express sell card of docs/rate-cards.md (shared with the demo).
+\i test/fixtures/rate_card_exp_de.sql
 
 -- A buy card: what the carrier charges the forwarder.  A buy card names
 -- its owner (the carrier); one without is refused.

@@ -98,6 +98,7 @@ psql_demo -d "$db" <"$CBL_ROOT/test/demo/milestones.sql"
 psql_demo -d "$db" -q <"$CBL_ROOT/test/fixtures/customs_sample.sql" >/dev/null
 psql_demo -d "$db" <"$CBL_ROOT/test/demo/customs.sql"
 # Rating: an express sell card, and the day's parcels priced with it.
+psql_demo -d "$db" -q <"$CBL_ROOT/test/fixtures/rate_card_exp_de.sql" >/dev/null
 psql_demo -d "$db" <"$CBL_ROOT/test/demo/rating.sql"
 
 if [ "$(id -u)" = 0 ]; then

@@ -4,59 +4,7 @@
 \echo
 \echo '=== 14. Rating: an express sell card (zones, bands, fuel and remote-area surcharges, fees, tiers)'
 SET timezone = 'UTC';
-INSERT INTO cbl.rate_card (code, version, kind, currency, validity, description, definition)
-VALUES ('EXP-DE', 1, 'sell', 'EUR', '[2026-01-01,2027-01-01)', 'Express export from Germany', $$
-{
-  "chargeable": {"divisor": 5000, "step": 0.5},
-  "zones": [
-    {"zone": "1", "countries": ["DE"]},
-    {"zone": "2", "countries": ["FR", "NL", "BE", "AT"]},
-    {"zone": "3", "countries": ["US", "CA"]},
-    {"zone": "4", "countries": ["*"]}
-  ],
-  "remote_areas": [
-    {"countries": ["DE"], "postcodes": ["18565", "25938"]},
-    {"countries": ["US"], "postcodes": ["995", "996"]}
-  ],
-  "freight": {
-    "code": "FRT", "description": "Express transport",
-    "zones": {
-      "1": {"rates": [{"up_to": 0.5, "price": 9.90}, {"up_to": 2, "price": 13.90},
-                      {"up_to": 5, "price": 19.50}, {"up_to": 10, "price": 27.00},
-                      {"up_to": 30, "per_kg": 2.45}, {"up_to": 70, "per_kg": 2.10}],
-            "additional": {"every": 0.5, "price": 1.20}},
-      "2": {"rates": [{"up_to": 2, "price": 24.00}, {"up_to": 30, "per_kg": 4.10}]},
-      "3": {"rates": [{"up_to": 2, "price": 48.00}, {"up_to": 70, "per_kg": 9.80},
-                      {"up_to": 300, "per_kg": 9.10}], "minimum": 55},
-      "4": {"rates": [{"up_to": 2, "price": 65.00}, {"up_to": 1000, "per_kg": 11.90}]}
-    }
-  },
-  "surcharges": [
-    {"code": "RAS", "description": "Remote area", "per_kg": 0.45, "minimum": 22,
-     "when": {"remote": true}},
-    {"code": "OWP", "description": "Overweight or oversize piece", "per_piece": 60,
-     "over_kg": 70, "over_cm": 120},
-    {"code": "PSS", "description": "Peak season", "per_kg": 0.30, "maximum": 150,
-     "when": {"from": "2026-11-15", "to": "2026-12-31"}},
-    {"code": "FSC", "description": "Fuel", "percent": 14.5, "of": ["FRT", "RAS"]},
-    {"code": "DGR", "description": "Dangerous goods", "per_shipment": 95,
-     "when": {"flags": ["dangerous_goods"]}},
-    {"code": "RES", "description": "Residential delivery", "per_shipment": 5.50,
-     "when": {"flags": ["residential"], "zones": ["3"]}}
-  ],
-  "fees": [
-    {"code": "CUS", "description": "Customs declaration", "per_shipment": 25,
-     "when": {"zones": ["3", "4"]}},
-    {"code": "CUL", "description": "Customs line", "per_customs_line": 2.00,
-     "when": {"zones": ["3", "4"]}}
-  ],
-  "tiers": {
-    "silver": [{"percent": 5, "of": ["freight"]}],
-    "gold": [{"percent": 10, "of": ["freight"]},
-             {"code": "DFSC", "description": "Fuel discount", "percent": 10, "of": ["FSC"]}]
-  }
-}
-$$);
+-- The card (test/fixtures/rate_card_exp_de.sql) is loaded by demo.sh just before.
 
 \echo 'Every line of one parcel: two pieces to Anchorage (remote), residential, dangerous goods, gold customer:'
 SELECT code, description, basis, quantity, unit_price, amount

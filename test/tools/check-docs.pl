@@ -19,12 +19,18 @@ sub normalise {
 	return $sql;
 }
 
-my $tests = '';
-for my $f (glob('sql/*.sql')) {
+# A test's text, with the files it includes (\i path) read in place.
+sub test_text {
+	my ($f) = @_;
 	open my $fh, '<', $f or die "$f: $!";
 	local $/;
-	$tests .= ' ' . normalise(<$fh>);
+	my $text = <$fh>;
+	$text =~ s{^\\i\s+(\S+)\s*$}{-f $1 ? test_text($1) : ''}gme;
+	return $text;
 }
+
+my $tests = '';
+$tests .= ' ' . normalise(test_text($_)) for glob('sql/*.sql');
 
 my $failed = 0;
 for my $page (sort(glob('docs/*.md')), 'README.md') {
