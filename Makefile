@@ -15,7 +15,7 @@ PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
 PARSER_SRCS = src/currency.c src/rounding.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
-	src/rate_card_parse.c src/rating.c src/duty_parse.c
+	src/rate_card_parse.c src/rating.c src/duty_parse.c src/wire.c src/milestone_wire.c
 
 OBJS = \
 	src/cbl.o \
@@ -28,6 +28,8 @@ OBJS = \
 	src/hs_code.o \
 	src/check_digit.o \
 	src/identifiers.o \
+	src/wire.o \
+	src/milestone_wire.o \
 	src/milestone_state.o \
 	src/event_parse.o \
 	src/event_ingest.o \

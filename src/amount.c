@@ -14,13 +14,14 @@
 #include "common/hashfn.h"
 #include "common/int.h"
 #include "fmgr.h"
-#include "libpq/pqformat.h"		/* send/recv */
+#include "lib/stringinfo.h"		/* recv */
 #include "utils/builtins.h"
 #include "utils/numeric.h"
 
 #include "amount.h"
 #include "cbl.h"
 #include "cbl_errors.h"
+#include "wire.h"
 
 PG_FUNCTION_INFO_V1(cbl_amount_in);
 PG_FUNCTION_INFO_V1(cbl_amount_out);
@@ -96,23 +97,6 @@ CheckSameCurrency(CurrencyCode a, CurrencyCode b, const char *verb)
 				 errmsg("cannot %s amounts in different currencies: %s and %s",
 						verb, AmountCurrency(a)->code, AmountCurrency(b)->code),
 				 errhint("Convert first with cbl.convert(), or group by cbl.currency().")));
-}
-
-/* Validate a decoded amount exactly as input does (used by recv). */
-static void
-CheckAmountFields(int64 micros, CurrencyCode currency)
-{
-	if (micros < AMOUNT_MIN_MICROS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external cbl.amount value"),
-				 errdetail("The value is below the smallest cbl.amount.")));
-	if (CurrencyFromCode(currency) == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external cbl.amount value"),
-				 errdetail("Currency code %u is not a current ISO 4217 currency.",
-						   (unsigned) currency)));
 }
 
 /* ---- numeric helpers ----------------------------------------------------- */
@@ -248,23 +232,41 @@ Datum
 cbl_amount_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int64		micros = pq_getmsgint64(buf);
-	CurrencyCode currency = (CurrencyCode) pq_getmsgint(buf, 2);
+	WireReader	r;
+	int64_t		micros;
+	CurrencyCode currency;
+	ParseError	err;
 
-	CheckAmountFields(micros, currency);
-	PG_RETURN_AMOUNT_P(MakeAmount(micros, currency));
+	WireReaderInit(&r, buf->data + buf->cursor, buf->len - buf->cursor);
+	switch (AmountWireDecode(&r, &micros, &currency, &err))
+	{
+		case WIRE_OK:
+			break;
+		case WIRE_SHORT:
+			ereport(ERROR,
+					(errcode(ERRCODE_PROTOCOL_VIOLATION),
+					 errmsg("insufficient data left in message")));
+			break;
+		case WIRE_INVALID:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid external cbl.amount value"),
+					 errdetail("%s", err.detail)));
+			break;
+	}
+	buf->cursor += (int) r.pos;
+	PG_RETURN_AMOUNT_P(MakeAmount((int64) micros, currency));
 }
 
 Datum
 cbl_amount_send(PG_FUNCTION_ARGS)
 {
 	Amount	   *a = PG_GETARG_AMOUNT_P(0);
-	StringInfoData buf;
+	bytea	   *result = (bytea *) palloc(VARHDRSZ + AMOUNT_WIRE_LEN);
 
-	pq_begintypsend(&buf);
-	pq_sendint64(&buf, a->micros);
-	pq_sendint16(&buf, a->currency);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	SET_VARSIZE(result, VARHDRSZ + AMOUNT_WIRE_LEN);
+	AmountWireEncode(a->micros, a->currency, (uint8_t *) VARDATA(result));
+	PG_RETURN_BYTEA_P(result);
 }
 
 /* ---- constructor and accessors ------------------------------------------- */

@@ -175,6 +175,17 @@ AmountParse(const char *str, int64_t *micros, const CurrencyInfo **currency, Par
 	return true;
 }
 
+bool
+AmountValidatePacked(int64_t micros, CurrencyCode currency, ParseError *err)
+{
+	if (micros < AMOUNT_MIN_MICROS)
+		return ParseFail(err, NULL, "The value is below the smallest cbl.amount.");
+	if (CurrencyFromCode(currency) == NULL)
+		return ParseFail(err, NULL, "Currency code %u is not a current ISO 4217 currency.",
+						 (unsigned) currency);
+	return true;
+}
+
 int
 AmountDisplayScale(int64_t micros, const CurrencyInfo *currency)
 {

@@ -34,6 +34,12 @@ extern bool AmountParse(const char *str, int64_t *micros,
 						const CurrencyInfo **currency, ParseError *err);
 
 /*
+ * Could text input have produced this micro-unit value and packed currency?
+ * What the binary receive function accepts (wire.c); err says why not.
+ */
+extern bool AmountValidatePacked(int64_t micros, CurrencyCode currency, ParseError *err);
+
+/*
  * Decimals shown for an amount: the currency's minor unit, or more when the
  * value has nonzero digits beyond it ("100.5 JPY", "10.005 USD").
  */

@@ -11,13 +11,14 @@
 #include "catalog/namespace.h"	/* get_namespace_oid */
 #include "catalog/pg_type.h"	/* TYPALIGN_DOUBLE, Anum_pg_type_oid */
 #include "fmgr.h"
-#include "libpq/pqformat.h"		/* recv */
+#include "lib/stringinfo.h"		/* recv */
 #include "utils/array.h"		/* construct_array */
 #include "utils/builtins.h"		/* text_to_cstring, cstring_to_text */
 #include "utils/syscache.h"		/* GetSysCacheOid2 */
 
 #include "cbl.h"
 #include "hs_code_parse.h"
+#include "wire.h"
 
 #define HS_CODE_TYPE_NAME "cbl.hs_code"
 
@@ -75,16 +76,25 @@ Datum
 cbl_hs_code_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int64		v = pq_getmsgint64(buf);
+	WireReader	r;
+	int64_t		v;
 	ParseError	err;
+	WireResult	res;
 
-	if (!HsCodeValidatePacked((int64_t) v, &err))
+	WireReaderInit(&r, buf->data + buf->cursor, buf->len - buf->cursor);
+	res = PackedWireDecode(&r, HsCodeValidatePacked, &v, &err);
+	if (res == WIRE_SHORT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("insufficient data left in message")));
+	if (res == WIRE_INVALID)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid external binary value for type %s",
 						HS_CODE_TYPE_NAME),
 				 errdetail("%s", err.detail)));
-	PG_RETURN_INT64(v);
+	buf->cursor += (int) r.pos;
+	PG_RETURN_INT64((int64) v);
 }
 
 /*

@@ -11,11 +11,12 @@
 #include "postgres.h"
 
 #include "fmgr.h"
-#include "libpq/pqformat.h"		/* recv */
+#include "lib/stringinfo.h"		/* recv */
 #include "utils/builtins.h"		/* text_to_cstring, cstring_to_text_with_len */
 
 #include "cbl.h"
 #include "check_digit.h"
+#include "wire.h"
 
 PG_FUNCTION_INFO_V1(cbl_awb_in);
 PG_FUNCTION_INFO_V1(cbl_awb_out);
@@ -105,15 +106,24 @@ IdentOut(const IdentType *type, int64 v)
 static Datum
 IdentRecv(const IdentType *type, StringInfo msg)
 {
-	int64		v = pq_getmsgint64(msg);
+	WireReader	r;
+	int64_t		v;
 	ParseError	err;
+	WireResult	res;
 
-	if (!type->validate((int64_t) v, &err))
+	WireReaderInit(&r, msg->data + msg->cursor, msg->len - msg->cursor);
+	res = PackedWireDecode(&r, type->validate, &v, &err);
+	if (res == WIRE_SHORT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("insufficient data left in message")));
+	if (res == WIRE_INVALID)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid external %s value", type->name),
 				 errdetail("%s", err.detail)));
-	return Int64GetDatum(v);
+	msg->cursor += (int) r.pos;
+	return Int64GetDatum((int64) v);
 }
 
 /* The is_valid twin: never raises for bad text. */

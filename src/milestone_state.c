@@ -69,21 +69,6 @@ ClassifierName(char c)
 	return "???";
 }
 
-/* Entries sort by milestone, then PLN < EST < ACT. */
-static int
-ClassifierRank(char c)
-{
-	return c == CLASSIFIER_PLN ? 0 : c == CLASSIFIER_EST ? 1 : 2;
-}
-
-static int
-EntryKeyCmp(const MilestoneEntry *x, const MilestoneEntry *y)
-{
-	if (x->milestone != y->milestone)
-		return x->milestone < y->milestone ? -1 : 1;
-	return ClassifierRank(x->classifier) - ClassifierRank(y->classifier);
-}
-
 /*
  * The one rule that picks between two reports of the same milestone and
  * classifier: the more trusted source, then the more recently issued
@@ -139,7 +124,7 @@ MilestoneStateMerge(const MilestoneState *a, const MilestoneState *b)
 	{
 		const MilestoneEntry *x = i < a->nentries ? &a->entries[i] : NULL;
 		const MilestoneEntry *y = j < b->nentries ? &b->entries[j] : NULL;
-		int			c = x == NULL ? 1 : y == NULL ? -1 : EntryKeyCmp(x, y);
+		int			c = x == NULL ? 1 : y == NULL ? -1 : MilestoneEntryKeyCmp(x, y);
 
 		if (c < 0)
 			r->entries[n++] = *x, i++;
@@ -168,7 +153,7 @@ MilestoneStateFind(const MilestoneState *s, int16 milestone, char classifier)
 	while (lo <= hi)
 	{
 		int			mid = (lo + hi) / 2;
-		int			c = EntryKeyCmp(&s->entries[mid], &key);
+		int			c = MilestoneEntryKeyCmp(&s->entries[mid], &key);
 
 		if (c == 0)
 			return &s->entries[mid];
@@ -180,32 +165,13 @@ MilestoneStateFind(const MilestoneState *s, int16 milestone, char classifier)
 	return NULL;
 }
 
-/* Check a decoded state as strictly as input does; detail says what is wrong. */
-static bool
-StateIsValid(const MilestoneState *s, const char **detail)
-{
-	if (s->framework < 0)
-		return (*detail = "The framework id is negative."), false;
-	if (s->framework == 0 && s->nentries != 0)
-		return (*detail = "A state with entries names its framework."), false;
-	for (int k = 0; k < s->nentries; k++)
-	{
-		const MilestoneEntry *e = &s->entries[k];
-
-		if (e->milestone <= 0)
-			return (*detail = "Milestone ids are positive."), false;
-		if (e->classifier != CLASSIFIER_ACT && e->classifier != CLASSIFIER_EST &&
-			e->classifier != CLASSIFIER_PLN)
-			return (*detail = "The classifier is not PLN, EST or ACT."), false;
-		if (TIMESTAMP_NOT_FINITE(e->at) || !IS_VALID_TIMESTAMP(e->at))
-			return (*detail = "A milestone time must be a finite timestamp."), false;
-		if (e->issued != DT_NOBEGIN && (TIMESTAMP_NOT_FINITE(e->issued) || !IS_VALID_TIMESTAMP(e->issued)))
-			return (*detail = "An issue time must be a finite timestamp or unknown."), false;
-		if (k > 0 && EntryKeyCmp(&s->entries[k - 1], e) >= 0)
-			return (*detail = "Entries must be sorted by milestone and classifier, each once."), false;
-	}
-	return true;
-}
+/* milestone_wire.h repeats these PostgreSQL constants: they must agree. */
+StaticAssertDecl(MILESTONE_TS_UNKNOWN == DT_NOBEGIN && MILESTONE_TS_NOEND == DT_NOEND,
+				 "milestone_wire.h: DT_NOBEGIN, DT_NOEND");
+StaticAssertDecl(MILESTONE_TS_MIN == MIN_TIMESTAMP && MILESTONE_TS_END == END_TIMESTAMP,
+				 "milestone_wire.h: MIN_TIMESTAMP, END_TIMESTAMP");
+StaticAssertDecl(sizeof(MilestoneEntry) == MILESTONE_WIRE_ENTRY,
+				 "an entry is as large as its binary form");
 
 /* ---- text I/O ---------------------------------------------------------- */
 
@@ -311,7 +277,7 @@ cbl_milestone_state_in(PG_FUNCTION_ARGS)
 	int			cap = 8;
 	MilestoneEntry *entries = palloc0(cap * sizeof(MilestoneEntry));
 	MilestoneState *s;
-	const char *detail;
+	ParseError	err;
 
 	if (!ReadInt64(&p, &framework) || framework < 0 || framework > PG_INT16_MAX)
 		BadText(input, "Expected a framework id from 0 to 32767.");
@@ -351,8 +317,8 @@ cbl_milestone_state_in(PG_FUNCTION_ARGS)
 
 	s = AllocState((int16) framework, n);
 	memcpy(s->entries, entries, n * sizeof(MilestoneEntry));
-	if (!StateIsValid(s, &detail))
-		BadText(input, detail);
+	if (!MilestoneStateCheck(s->framework, s->entries, s->nentries, &err))
+		BadText(input, err.detail);
 	PG_RETURN_POINTER(s);
 }
 
@@ -383,34 +349,30 @@ Datum
 cbl_milestone_state_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
-	int16		framework = (int16) pq_getmsgint(msg, 2);
-	int			n = pq_getmsgint(msg, 2);
-	MilestoneState *s;
-	const char *detail;
+	WireReader	r;
+	int16_t		framework;
+	int			n;
+	MilestoneState *s = NULL;
+	ParseError	err;
+	WireResult	res;
 
-	if (n < 0 || (size_t) n * 32 > (size_t) (msg->len - msg->cursor))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid external cbl.milestone_state value"),
-				 errdetail("The entry count does not match the data.")));
-	s = AllocState(framework, n);
-	for (int k = 0; k < n; k++)
+	WireReaderInit(&r, msg->data + msg->cursor, msg->len - msg->cursor);
+	res = MilestoneWireHeader(&r, &framework, &n, &err);
+	if (res == WIRE_OK)
 	{
-		MilestoneEntry *e = &s->entries[k];
-
-		e->milestone = (int16) pq_getmsgint(msg, 2);
-		e->classifier = (char) pq_getmsgbyte(msg);
-		(void) pq_getmsgbyte(msg);	/* reserved */
-		e->priority = (int32) pq_getmsgint(msg, 4);
-		e->at = pq_getmsgint64(msg);
-		e->issued = pq_getmsgint64(msg);
-		e->event_key = pq_getmsgint64(msg);
+		s = AllocState(framework, n);
+		res = MilestoneWireEntries(&r, framework, n, s->entries, &err);
 	}
-	if (!StateIsValid(s, &detail))
+	if (res == WIRE_SHORT)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROTOCOL_VIOLATION),
+				 errmsg("insufficient data left in message")));
+	if (res == WIRE_INVALID)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid external cbl.milestone_state value"),
-				 errdetail("%s", detail)));
+				 errdetail("%s", err.detail)));
+	msg->cursor += (int) r.pos;
 	PG_RETURN_POINTER(s);
 }
 
@@ -418,24 +380,12 @@ Datum
 cbl_milestone_state_send(PG_FUNCTION_ARGS)
 {
 	MilestoneState *s = PG_GETARG_MILESTONE_STATE_P(0);
-	StringInfoData buf;
+	size_t		len = MILESTONE_WIRE_LEN(s->nentries);
+	bytea	   *result = (bytea *) palloc(VARHDRSZ + len);
 
-	pq_begintypsend(&buf);
-	pq_sendint16(&buf, s->framework);
-	pq_sendint16(&buf, s->nentries);
-	for (int k = 0; k < s->nentries; k++)
-	{
-		const MilestoneEntry *e = &s->entries[k];
-
-		pq_sendint16(&buf, e->milestone);
-		pq_sendbyte(&buf, e->classifier);
-		pq_sendbyte(&buf, 0);
-		pq_sendint32(&buf, e->priority);
-		pq_sendint64(&buf, e->at);
-		pq_sendint64(&buf, e->issued);
-		pq_sendint64(&buf, e->event_key);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	SET_VARSIZE(result, VARHDRSZ + len);
+	MilestoneWireEncode(s->framework, s->entries, s->nentries, (uint8_t *) VARDATA(result));
+	PG_RETURN_BYTEA_P(result);
 }
 
 /* ---- constructor, merge ------------------------------------------------- */

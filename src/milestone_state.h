@@ -16,21 +16,8 @@
 #include "fmgr.h"
 #include "datatype/timestamp.h"
 
-/* Classifiers, in the order entries sort within a milestone. */
-#define CLASSIFIER_PLN	'P'
-#define CLASSIFIER_EST	'E'
-#define CLASSIFIER_ACT	'A'
-
-typedef struct MilestoneEntry
-{
-	int16		milestone;		/* cbl.milestone.id */
-	char		classifier;		/* CLASSIFIER_* */
-	char		reserved0;		/* always zero */
-	int32		priority;		/* the reporting source's priority */
-	TimestampTz at;				/* when the milestone happened / is expected */
-	TimestampTz issued;			/* when the source issued it; DT_NOBEGIN if unknown */
-	int64		event_key;		/* key of the event, e.g. a hash of (source, event_id) */
-} MilestoneEntry;
+/* MilestoneEntry, the classifiers, the checks and the binary form: pure C. */
+#include "milestone_wire.h"
 
 typedef struct MilestoneState
 {
