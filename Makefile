@@ -70,6 +70,7 @@ REGRESS = \
 	rating_features \
 	rating_errors \
 	cron_optional \
+	security_roles \
 	docs_examples \
 	catalog \
 	drop_extension
