@@ -71,6 +71,7 @@ REGRESS = \
 	rating_errors \
 	cron_optional \
 	security_roles \
+	security_definer \
 	docs_examples \
 	catalog \
 	drop_extension
