@@ -47,11 +47,62 @@ SELECT p.oid::regprocedure::text AS public_writer
  WHERE p.provolatile = 'v' AND has_function_privilege('public', p.oid, 'EXECUTE')
  ORDER BY 1;
 
--- No SECURITY DEFINER function leaves its search_path open.
-SELECT p.oid::regprocedure AS definer_without_search_path
+-- No SECURITY DEFINER function leaves its search_path open, or pins it
+-- without pg_temp last (an unnamed pg_temp is searched first for tables).
+SELECT p.oid::regprocedure AS definer_without_pinned_search_path,
+       (SELECT c FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%') AS config
   FROM cbl_member m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
  WHERE p.prosecdef
-   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%');
+   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c
+                    WHERE c ~ '^search_path=' AND c ~ '(^search_path=|, *)"?pg_temp"?$');
+
+-- SECURITY DEFINER functions, for review (sql/security_definer.sql tests
+-- each against hostile objects); none is callable by PUBLIC.
+SELECT p.oid::regprocedure::text AS definer, has_function_privilege('public', p.oid, 'EXECUTE') AS public_executes
+  FROM cbl_member m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+ WHERE p.prosecdef
+ ORDER BY 1;
+
+-- Functions whose body is a string (SQL or PL/pgSQL) resolve names when
+-- they run: each pins its search path.  Listed: those that do not (an
+-- unpinned SQL function can be inlined; its names then resolve in the
+-- caller's query, which is what a caller gets anyway).
+SELECT p.oid::regprocedure::text AS unpinned_function
+  FROM cbl_member m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+  JOIN pg_language l ON l.oid = p.prolang
+ WHERE l.lanname IN ('sql', 'plpgsql') AND p.prosqlbody IS NULL
+   AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
+ ORDER BY 1;
+
+-- Dynamic SQL only through format() with %I and %L: bodies that EXECUTE a
+-- string built by concatenation, or by format() with %s, are listed for
+-- review (expected: setup_roles, whose one %s is a regprocedure, which
+-- PostgreSQL prints quoted).
+SELECT p.oid::regprocedure::text AS dynamic_sql_to_review
+  FROM cbl_member m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
+ WHERE p.prosrc ~* 'EXECUTE\s' AND (p.prosrc ~* 'EXECUTE\s[^;]*\|\|' OR p.prosrc ~* 'EXECUTE\s+format\([^;]*%s')
+ ORDER BY 1;
+
+-- What PUBLIC may read: reference data only (currencies, countries,
+-- settings and exchange rates, milestones and frameworks, Incoterms,
+-- tariffs and import rules).  Nothing that holds partners' data or prices,
+-- and nothing PUBLIC may write.
+SELECT c.oid::regclass::text AS public_reads,
+       has_table_privilege('public', c.oid, 'INSERT') OR has_table_privilege('public', c.oid, 'UPDATE')
+         OR has_table_privilege('public', c.oid, 'DELETE') OR has_table_privilege('public', c.oid, 'TRUNCATE') AS public_writes
+  FROM cbl_member m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+ WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f')
+   AND has_any_column_privilege('public', c.oid, 'SELECT, INSERT, UPDATE, REFERENCES')
+ ORDER BY 1;
+SELECT c.oid::regclass::text AS sequence_public_uses
+  FROM cbl_member m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+ WHERE CASE WHEN c.relkind = 'S' THEN has_sequence_privilege('public', c.oid, 'USAGE, SELECT, UPDATE') END;
+
+-- Every view runs with its caller's privileges and row-level security.
+SELECT c.oid::regclass::text AS view_not_security_invoker
+  FROM cbl_member m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
+ WHERE c.relkind = 'v' AND NOT coalesce('security_invoker=true' = ANY (c.reloptions), false)
+ ORDER BY 1;
 
 -- Every cbl type has a default btree and a default hash operator class
 -- (hash joins, hash partitioning, Citus distribution), except the
