@@ -850,10 +850,11 @@ LoadCard(CardEntry *e)
 	if (plan == NULL)
 	{
 		Oid			argtypes[1] = {TEXTOID};
-		SPIPlanPtr	p = SPI_prepare("SELECT version, lower_inf(validity), lower(validity), "
-									"upper_inf(validity), upper(validity), currency, definition::text "
+		SPIPlanPtr	p = SPI_prepare("SELECT version, pg_catalog.lower_inf(validity), pg_catalog.lower(validity), "
+									"pg_catalog.upper_inf(validity), pg_catalog.upper(validity), currency, "
+									"definition::pg_catalog.text "
 									"FROM cbl.rate_card WHERE code OPERATOR(pg_catalog.=) $1 "
-									"ORDER BY lower(validity) NULLS FIRST",
+									"ORDER BY pg_catalog.lower(validity) NULLS FIRST",
 									1, argtypes);
 
 		if (p == NULL)
@@ -1338,7 +1339,7 @@ cbl_rate_card_trigger(PG_FUNCTION_ARGS)
 		if (next_plan == NULL)
 		{
 			Oid			types[1] = {TEXTOID};
-			SPIPlanPtr	p = SPI_prepare("SELECT coalesce(max(version), 0) + 1 FROM cbl.rate_card "
+			SPIPlanPtr	p = SPI_prepare("SELECT coalesce(pg_catalog.max(version), 0) OPERATOR(pg_catalog.+) 1 FROM cbl.rate_card "
 										"WHERE code OPERATOR(pg_catalog.=) $1", 1, types);
 
 			if (p == NULL)
@@ -1358,7 +1359,7 @@ cbl_rate_card_trigger(PG_FUNCTION_ARGS)
 		if (overlap_plan == NULL)
 		{
 			Oid			types[4] = {TEXTOID, DATERANGEOID, TEXTOID, INT4OID};
-			SPIPlanPtr	p = SPI_prepare("SELECT version, validity::text FROM cbl.rate_card "
+			SPIPlanPtr	p = SPI_prepare("SELECT version, validity::pg_catalog.text FROM cbl.rate_card "
 							"WHERE code OPERATOR(pg_catalog.=) $1 "
 							"AND validity OPERATOR(pg_catalog.&&) $2 "
 							"AND ($3 IS NULL OR code OPERATOR(pg_catalog.<>) $3 "
