@@ -114,7 +114,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test
 
 deps:
 	@bash test/tools/deps.sh
@@ -164,6 +164,11 @@ fuzz-smoke: fuzz-build
 FUZZ_SECONDS ?= 600
 fuzz: fuzz-build
 	@bash test/fuzz/run.sh long $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The regression suite against cbl built with -fsanitize=address,undefined,
+# in a private copy of the PostgreSQL install (docs/testing.md).
+asan-test:
+	@bash test/tools/asan-test.sh
 
 bench:
 	@bash test/bench/run.sh
