@@ -111,8 +111,44 @@ if [ -s "$work/regress/regression.diffs" ]; then
 	cat "$work/regress/regression.diffs"
 fi
 
-# 4. Sanitizer reports, from any process.
+# 4. The canaries (test/tools/sanitizer_options.c), on a scratch server: one
+#    stack-buffer-overflow and one bad shift must be reported, or the
+#    sanitizers did not run and the clean result above means nothing.
+canary="$work/canary"
+mkdir -p "$canary/reports"
+[ "$(id -u)" = 0 ] && chown -R postgres: "$canary"
+canary_ok=false
+if as_pg "$san_bindir/initdb" -D "$canary/data" -A trust >"$canary/initdb.log" 2>&1 &&
+	as_pg env CBL_ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=0:log_path=$canary/reports/asan" \
+		CBL_UBSAN_OPTIONS="halt_on_error=0:log_path=$canary/reports/ubsan" \
+		"$san_bindir/pg_ctl" -D "$canary/data" -w -l "$canary/server.log" \
+		-o "-c listen_addresses='' -k $canary -c jit=off" start >/dev/null; then
+	as_pg "$san_bindir/psql" -X -q -h "$canary" -d postgres >"$canary/psql.log" 2>&1 <<'SQL'
+CREATE EXTENSION cbl;
+CREATE FUNCTION ubsan_canary(integer) RETURNS integer AS 'cbl', 'cbl_ubsan_canary' LANGUAGE C STRICT;
+CREATE FUNCTION asan_canary(integer) RETURNS integer AS 'cbl', 'cbl_asan_canary' LANGUAGE C STRICT;
+SELECT ubsan_canary(40);
+SELECT asan_canary(8);
+SQL
+	as_pg "$san_bindir/pg_ctl" -D "$canary/data" -m immediate stop >/dev/null 2>&1
+	if cat "$canary"/reports/* "$canary/server.log" 2>/dev/null | grep -q 'stack-buffer-overflow' &&
+		cat "$canary"/reports/* "$canary/server.log" 2>/dev/null | grep -q 'runtime error: shift exponent'; then
+		canary_ok=true
+	fi
+fi
+if $canary_ok; then
+	echo "asan-test: the canaries were caught (stack-buffer-overflow, shift exponent too large)"
+else
+	echo "asan-test: the canaries were NOT reported: the sanitizers are not working (see $canary)"
+	failed=$((failed + 1))
+fi
+
+# 5. Sanitizer reports of the suite, from any process.
 n_reports=0
+# UBSan may write to the server's stderr: its log counts too.
+if grep -qE 'runtime error:|ERROR: AddressSanitizer' "$work/regress/log/postmaster.log" 2>/dev/null; then
+	grep -E -A20 'runtime error:|ERROR: AddressSanitizer' "$work/regress/log/postmaster.log" >"$reports/from-postmaster-log"
+fi
 for f in "$reports"/*; do
 	[ -e "$f" ] || continue
 	n_reports=$((n_reports + 1))

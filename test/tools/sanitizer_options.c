@@ -146,3 +146,38 @@ CblSanitizerHooks(void)
 	prev_emit_log_hook = emit_log_hook;
 	emit_log_hook = CblEmitLogHook;
 }
+
+/*
+ * Canaries: asan-test.sh calls these once, on a scratch server, after the
+ * suite, and expects one report of each kind; without them a run could
+ * pass because the sanitizers never ran.
+ */
+PG_FUNCTION_INFO_V1(cbl_asan_canary);
+PG_FUNCTION_INFO_V1(cbl_ubsan_canary);
+
+Datum		cbl_asan_canary(PG_FUNCTION_ARGS);
+Datum		cbl_ubsan_canary(PG_FUNCTION_ARGS);
+
+/* Writes p[n], p pointing at an 8-byte stack array: with n = 8, one byte past its end. */
+Datum
+cbl_asan_canary(PG_FUNCTION_ARGS)
+{
+	char		buf[8] = {0};
+	char	   *volatile p = buf;
+	int			n = PG_GETARG_INT32(0);
+
+	p[n] = 1;
+	PG_RETURN_INT32(buf[0]);
+}
+
+/*
+ * 1 << n: undefined for n >= 32.  (Not a signed overflow: PostgreSQL builds
+ * with -fwrapv, which defines it, so UBSan does not report one.)
+ */
+Datum
+cbl_ubsan_canary(PG_FUNCTION_ARGS)
+{
+	volatile int32 n = PG_GETARG_INT32(0);
+
+	PG_RETURN_INT32(1 << n);
+}
