@@ -119,6 +119,66 @@ SELECT cbl.create_shipment('EXP-1002', 'express_parcel', 'ACME', 'DHL') AS s4 \g
 SELECT count(*) AS still_pending FROM cbl.event_pending;
 SELECT cbl.current_milestone(state) FROM cbl.shipment_state WHERE shipment_id = :s4;
 
+-- Code maps are versioned and qualified: the most specific row wins (exact
+-- qualifier before '', then exact version before ''), a mapped code without
+-- a classifier takes the map's, and a map row may add a reason code.
+INSERT INTO cbl.code_map (standard, version, code, qualifier, milestone, classifier, reason_code) VALUES
+  ('TESTSTD', '', 'ST', '', 'ARRIVED', 'ACT', NULL),
+  ('TESTSTD', '2', 'ST', '', 'DISCHARGED', 'ACT', NULL),
+  ('TESTSTD', '', 'ST', 'LOAD', 'LOADED', 'EST', 'XX1'),
+  ('TESTSTD', '', 'NC', '', 'ARRIVED', NULL, NULL);
+SELECT * FROM cbl.ingest_events('[
+  {"source": "std", "event_id": "q1", "shipment": "OCN-2001", "standard": "TESTSTD", "code": "ST",
+   "occurred_at": "2026-03-10T01:00:00Z"},
+  {"source": "std", "event_id": "q2", "shipment": "OCN-2001", "standard": "TESTSTD", "code": "ST", "version": "2",
+   "occurred_at": "2026-03-10T02:00:00Z"},
+  {"source": "std", "event_id": "q3", "shipment": "OCN-2001", "standard": "TESTSTD", "code": "ST", "version": "2",
+   "qualifier": "LOAD", "occurred_at": "2026-03-10T03:00:00Z"},
+  {"source": "std", "event_id": "q4", "shipment": "OCN-2001", "standard": "TESTSTD", "code": "ST", "version": "9",
+   "qualifier": "OTHER", "classifier": "PLN", "occurred_at": "2026-03-10T04:00:00Z"},
+  {"source": "std", "event_id": "q5", "shipment": "OCN-2001", "standard": "TESTSTD", "code": "NC",
+   "occurred_at": "2026-03-10T05:00:00Z"},
+  {"source": "std", "event_id": "q6", "shipment": "OCN-2001", "milestone": "ARRIVED", "version": "2",
+   "classifier": "ACT", "occurred_at": "2026-03-10T05:00:00Z"},
+  {"source": "std", "event_id": "q7", "shipment": "OCN-2001", "milestone": "ARRIVED",
+   "occurred_at": "2026-03-10T05:00:00Z"}
+]');
+SELECT event_id, milestone, classifier, reason_code FROM cbl.event WHERE source = 'std' ORDER BY event_id;
+SELECT position, reason FROM cbl.event_reject WHERE position >= 5 AND element LIKE '%"std"%' ORDER BY position;
+
+-- An event may name several references (separated by U+001F): it goes to
+-- every distinct shipment one of them finds, once, and remembers the
+-- reference that found it; unknown ones wait for any of them.
+SELECT * FROM cbl.ingest_events(jsonb_build_array(jsonb_build_object(
+  'source', 'multi', 'event_id', 'r1', 'shipment', 'NOPE-1' || chr(31) || 'JD014600003' || chr(31) || 'EXP-1001',
+  'milestone', 'IMPORT_DECLARED', 'classifier', 'ACT', 'occurred_at', '2026-03-03T05:00:00Z')));
+SELECT shipment_id = :s1 AS is_s1, shipment_ref FROM cbl.event WHERE source = 'multi';
+SELECT * FROM cbl.ingest_events(jsonb_build_array(jsonb_build_object(
+  'source', 'multi', 'event_id', 'r2', 'shipment', 'EXP-1003' || chr(31) || 'JD0999',
+  'milestone', 'BOOKED', 'classifier', 'ACT', 'occurred_at', '2026-03-06T05:00:00Z')));
+SELECT cbl.create_shipment('EXP-1003', 'express_parcel', 'ACME', 'DHL', refs => '{"tracking": "JD0999"}') AS s6 \gset
+SELECT count(*) AS still_pending FROM cbl.event_pending;
+SELECT shipment_id = :s6 AS is_s6, shipment_ref, milestone FROM cbl.event WHERE source = 'multi' AND event_id = 'r2';
+
+-- A partial status (part of the pieces) is stored as such but completes no
+-- milestone; the full status does.
+SELECT * FROM cbl.ingest_events('[{"source": "air", "event_id": "d1", "shipment": "EXP-1003", "milestone": "DEPARTED",
+  "classifier": "ACT", "occurred_at": "2026-03-06T09:00:00Z", "partial": true},
+  {"source": "air", "event_id": "d2", "shipment": "EXP-1003", "milestone": "DEPARTED",
+  "classifier": "ACT", "occurred_at": "2026-03-06T10:00:00Z", "partial": "some"}]');
+SELECT event_id, partial FROM cbl.event WHERE source = 'air';
+SELECT cbl.milestone_time(state, 'DEPARTED') AS departed, cbl.current_milestone(state)
+  FROM cbl.shipment_state WHERE shipment_id = :s6;
+SELECT * FROM cbl.ingest_events('[{"source": "air", "event_id": "d3", "shipment": "EXP-1003", "milestone": "DEPARTED",
+  "classifier": "ACT", "occurred_at": "2026-03-06T11:00:00Z"}]');
+SELECT cbl.milestone_time(state, 'DEPARTED') AS departed, cbl.current_milestone(state)
+  FROM cbl.shipment_state WHERE shipment_id = :s6;
+-- a revision that turns a partial status into a full one counts from then on
+SELECT * FROM cbl.ingest_events('[{"source": "air", "event_id": "d1", "shipment": "EXP-1003", "milestone": "DEPARTED",
+  "classifier": "ACT", "occurred_at": "2026-03-06T09:00:00Z", "updated_at": "2026-03-06T12:00:00Z"}]');
+SELECT cbl.milestone_time(state, 'DEPARTED') AS departed FROM cbl.shipment_state WHERE shipment_id = :s6;
+DELETE FROM cbl.code_map WHERE standard = 'TESTSTD';
+
 -- Accessors.
 SELECT cbl.current_milestone(state), cbl.missing_milestones(state), cbl.is_terminal(state)
   FROM cbl.shipment_state WHERE shipment_id = :s1;
@@ -133,7 +193,7 @@ SELECT count(*) AS states_differing_from_events FROM cbl.shipment_state ss
  WHERE ss.state OPERATOR(cbl.<>) (
    SELECT cbl.milestone_agg(cbl.milestone_state(f.id, m.id, e.classifier, e.occurred_at, e.updated_at,
                                                 coalesce(src.priority, 100), e.event_key))
-            FILTER (WHERE NOT e.retracted)
+            FILTER (WHERE NOT e.retracted AND NOT e.partial)
      FROM (SELECT DISTINCT ON (source, event_id) * FROM cbl.event
             WHERE shipment_id = ss.shipment_id ORDER BY source, event_id, revision DESC) e
      JOIN cbl.shipment s ON s.id = e.shipment_id JOIN cbl.framework f ON f.code = s.framework

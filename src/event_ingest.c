@@ -20,7 +20,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
-#include "event_parse.h"
+#include "event_ingest.h"
 
 PG_FUNCTION_INFO_V1(cbl_ingest_events_text);
 PG_FUNCTION_INFO_V1(cbl_ingest_events_jsonb);
@@ -29,14 +29,16 @@ PG_FUNCTION_INFO_V1(cbl_ingest_events_jsonb);
 enum
 {
 	COL_POSITION, COL_SOURCE, COL_EVENT_ID, COL_SHIPMENT, COL_MILESTONE, COL_STANDARD,
-	COL_CODE, COL_CLASSIFIER, COL_OCCURRED_AT, COL_UPDATED_AT, COL_LOCATION,
-	COL_REASON_CODE, COL_RETRACTED, COL_PAYLOAD, COL_RAW, COL_REJECT, N_COLS
+	COL_CODE, COL_VERSION, COL_QUALIFIER, COL_CLASSIFIER, COL_OCCURRED_AT, COL_UPDATED_AT,
+	COL_LOCATION, COL_REASON_CODE, COL_RETRACTED, COL_PARTIAL, COL_PAYLOAD, COL_RAW,
+	COL_REJECT, N_COLS
 };
 
 static const Oid col_types[N_COLS] = {
 	INT4OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID,
-	TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID, TEXTOID,
-	TEXTOID, BOOLOID, TEXTOID, TEXTOID, TEXTOID
+	TEXTOID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TEXTOID, TEXTOID, BOOLOID, BOOLOID, TEXTOID, TEXTOID,
+	TEXTOID
 };
 
 typedef struct Columns
@@ -78,13 +80,17 @@ AddElement(Columns *c, const ParsedEvent *ev, int position)
 	SetText(c, COL_MILESTONE, ev->milestone);
 	SetText(c, COL_STANDARD, ev->standard);
 	SetText(c, COL_CODE, ev->code);
-	SetText(c, COL_CLASSIFIER, ev->classifier);
+	SetText(c, COL_VERSION, ev->version);
+	SetText(c, COL_QUALIFIER, ev->qualifier);
+	/* "" (a mapped code without one): the code map's classifier */
+	SetText(c, COL_CLASSIFIER, ev->classifier[0] ? ev->classifier : NULL);
 	c->values[COL_OCCURRED_AT][i] = TimestampTzGetDatum(ev->occurred_at);
 	c->values[COL_UPDATED_AT][i] = TimestampTzGetDatum(ev->updated_at);
 	c->nulls[COL_UPDATED_AT][i] = !ev->has_updated_at;
 	SetText(c, COL_LOCATION, ev->location);
 	SetText(c, COL_REASON_CODE, ev->reason_code);
 	c->values[COL_RETRACTED][i] = BoolGetDatum(ev->retracted);
+	c->values[COL_PARTIAL][i] = BoolGetDatum(ev->partial);
 	SetText(c, COL_PAYLOAD, ev->payload);
 	c->nulls[COL_REJECT][i] = true;
 	c->n++;
@@ -126,7 +132,8 @@ RunIngest(FunctionCallInfo fcinfo, Columns *c)
 
 		for (int col = 0; col < N_COLS; col++)
 			argtypes[col] = get_array_type(col_types[col]);
-		p = SPI_prepare("SELECT * FROM cbl.ingest_rows($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+		p = SPI_prepare("SELECT * FROM cbl.ingest_rows($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+						"$11, $12, $13, $14, $15, $16, $17, $18, $19)",
 						N_COLS, argtypes);
 		if (p == NULL)
 			elog(ERROR, "could not prepare cbl.ingest_rows: %s", SPI_result_code_string(SPI_result));
@@ -140,6 +147,34 @@ RunIngest(FunctionCallInfo fcinfo, Columns *c)
 	result = SPI_copytuple(SPI_tuptable->vals[0]);
 	SPI_finish();
 	return heap_copy_tuple_as_datum(result, tupdesc);
+}
+
+/* Room for n elements in every column. */
+static void
+ColumnsInit(Columns *c, size_t n)
+{
+	if (n > (size_t) MaxAllocSize / sizeof(Datum) / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("event batch of %zu elements is too large", n),
+				 errhint("Send batches of at most a few hundred thousand events.")));
+	for (int col = 0; col < N_COLS; col++)
+	{
+		c->values[col] = palloc(Max(n, 1) * sizeof(Datum));
+		c->nulls[col] = palloc(Max(n, 1) * sizeof(bool));
+	}
+	c->n = 0;
+}
+
+Datum
+IngestParsedEvents(FunctionCallInfo fcinfo, const ParsedEvent *events, size_t n)
+{
+	Columns		c = {0};
+
+	ColumnsInit(&c, n);
+	for (size_t i = 0; i < n; i++)
+		AddElement(&c, &events[i], (int) i + 1);
+	return RunIngest(fcinfo, &c);
 }
 
 /* Parse a batch held in text and ingest it. */
@@ -162,16 +197,7 @@ IngestText(FunctionCallInfo fcinfo, const char *text, size_t len)
 		size_t		n = EventBatchSize(batch);
 		ParsedEvent ev;
 
-		if (n > (size_t) MaxAllocSize / sizeof(Datum) / 2)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("event batch of %zu elements is too large", n),
-					 errhint("Send batches of at most a few hundred thousand events.")));
-		for (int col = 0; col < N_COLS; col++)
-		{
-			c.values[col] = palloc(Max(n, 1) * sizeof(Datum));
-			c.nulls[col] = palloc(Max(n, 1) * sizeof(bool));
-		}
+		ColumnsInit(&c, n);
 		/* C per element: copy what jansson holds into Datums */
 		for (size_t i = 0; i < n; i++)
 		{

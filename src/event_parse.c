@@ -292,8 +292,9 @@ IsUnLocode(const char *s)
 }
 
 static const char *const known_fields[] = {
-	"source", "event_id", "shipment", "milestone", "standard", "code", "classifier",
-	"occurred_at", "updated_at", "location", "reason_code", "retracted", "payload", NULL
+	"source", "event_id", "shipment", "milestone", "standard", "code", "version", "qualifier",
+	"classifier", "occurred_at", "updated_at", "location", "reason_code", "retracted", "partial",
+	"payload", NULL
 };
 
 void
@@ -346,6 +347,8 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 		!TextField(ev, obj, "milestone", false, &ev->milestone) ||
 		!TextField(ev, obj, "standard", false, &ev->standard) ||
 		!TextField(ev, obj, "code", false, &ev->code) ||
+		!TextField(ev, obj, "version", false, &ev->version) ||
+		!TextField(ev, obj, "qualifier", false, &ev->qualifier) ||
 		!TextField(ev, obj, "location", false, &ev->location) ||
 		!TextField(ev, obj, "reason_code", false, &ev->reason_code))
 		return;
@@ -359,18 +362,27 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 		Reject(ev, "Give \"milestone\" or \"standard\" and \"code\", not both%s.", "");
 		return;
 	}
-
-	if (!TextField(ev, obj, "classifier", true, &text))
-		return;
-	if (strlen(text) != 3)
-		text = "";
-	for (int k = 0; k < 3 && text[k]; k++)
-		ev->classifier[k] = (char) toupper((unsigned char) text[k]);
-	if (strcmp(ev->classifier, "PLN") != 0 && strcmp(ev->classifier, "EST") != 0 &&
-		strcmp(ev->classifier, "ACT") != 0)
+	if (ev->milestone != NULL && (ev->version != NULL || ev->qualifier != NULL))
 	{
-		Reject(ev, "Field \"classifier\" must be PLN, EST or ACT%s.", "");
+		Reject(ev, "\"version\" and \"qualifier\" go with \"standard\" and \"code\"%s.", "");
 		return;
+	}
+
+	/* without a classifier, a mapped code takes the one its map row gives */
+	if (!TextField(ev, obj, "classifier", ev->milestone != NULL, &text))
+		return;
+	if (text != NULL)
+	{
+		if (strlen(text) != 3)
+			text = "";
+		for (int k = 0; k < 3 && text[k]; k++)
+			ev->classifier[k] = (char) toupper((unsigned char) text[k]);
+		if (strcmp(ev->classifier, "PLN") != 0 && strcmp(ev->classifier, "EST") != 0 &&
+			strcmp(ev->classifier, "ACT") != 0)
+		{
+			Reject(ev, "Field \"classifier\" must be PLN, EST or ACT%s.", "");
+			return;
+		}
 	}
 
 	if (!TextField(ev, obj, "occurred_at", true, &text))
@@ -408,6 +420,16 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 			return;
 		}
 		ev->retracted = json_is_true(v);
+	}
+	v = json_object_get(obj, "partial");
+	if (v != NULL && !json_is_null(v))
+	{
+		if (!json_is_boolean(v))
+		{
+			Reject(ev, "Field \"partial\" must be true or false%s.", "");
+			return;
+		}
+		ev->partial = json_is_true(v);
 	}
 
 	v = json_object_get(obj, "payload");

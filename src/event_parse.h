@@ -1,7 +1,8 @@
 /*
  * event_parse.h
  *	  Parse a batch of canonical events (a JSON array) with jansson, element
- *	  by element, into plain C fields.
+ *	  by element, into plain C fields.  ParsedEvent is also what the parsers
+ *	  of carrier formats produce: event_ingest.h ingests an array of them.
  *
  * Pure C: no PostgreSQL headers (jansson's json_object() clashes with
  * PostgreSQL's fmgrprotos.h, and the fuzz target links this file alone).
@@ -25,17 +26,22 @@ typedef struct ParsedEvent
 	const char *source;
 	const char *event_id;		/* a JSON string, or an integer written as text */
 	char		event_id_buf[24];
-	const char *shipment;		/* any reference of the shipment */
+	const char *shipment;		/* any reference of the shipment, or several
+								 * separated by \x1f: the event goes to every
+								 * distinct shipment one of them finds */
 	const char *milestone;		/* canonical code, or NULL when standard/code given */
-	const char *standard;
-	const char *code;
-	char		classifier[4];	/* "PLN", "EST" or "ACT" */
+	const char *standard;		/* with code (and optionally version and qualifier): */
+	const char *code;			/* looked up in cbl.code_map */
+	const char *version;		/* version of the standard, or NULL for any */
+	const char *qualifier;		/* what the code alone does not say, or NULL */
+	char		classifier[4];	/* "PLN", "EST" or "ACT"; "" with standard/code: the map's */
 	int64_t		occurred_at;	/* microseconds since 2000-01-01 00:00 UTC */
 	bool		has_updated_at;
 	int64_t		updated_at;
 	const char *location;		/* UN/LOCODE, or NULL */
 	const char *reason_code;	/* or NULL */
 	bool		retracted;
+	bool		partial;		/* air: part of the pieces; does not complete the milestone */
 	char	   *payload;		/* compact JSON with sorted keys, or NULL; owned by the batch */
 	char	   *raw;			/* the element as compact JSON; owned by the batch */
 } ParsedEvent;

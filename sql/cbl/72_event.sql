@@ -18,27 +18,6 @@ COMMENT ON COLUMN cbl.source.priority IS 'trust in the source''s reports: higher
 COMMENT ON COLUMN cbl.source.created_at IS 'when the row was added';
 SELECT pg_catalog.pg_extension_config_dump('cbl.source', '');
 
-CREATE TABLE cbl.code_map (
-  standard    text NOT NULL,
-  code        text NOT NULL,
-  milestone   text NOT NULL REFERENCES cbl.milestone (code),
-  builtin     boolean NOT NULL DEFAULT false,
-  PRIMARY KEY (standard, code)
-);
-COMMENT ON TABLE cbl.code_map IS
-  'maps codes of a standard (IATA, DCSA, UPU, X12, a carrier''s own) to canonical milestones, for events given as standard + code';
-COMMENT ON COLUMN cbl.code_map.standard IS 'name of the standard or carrier code list, e.g. IATA';
-COMMENT ON COLUMN cbl.code_map.code IS 'the code as the source sends it, e.g. DEP';
-COMMENT ON COLUMN cbl.code_map.milestone IS 'canonical milestone code';
-COMMENT ON COLUMN cbl.code_map.builtin IS 'shipped with cbl (not in pg_dump output)';
-SELECT pg_catalog.pg_extension_config_dump('cbl.code_map', 'WHERE NOT builtin');
-INSERT INTO cbl.code_map (standard, code, milestone, builtin) VALUES
-  ('IATA', 'BKD', 'BOOKED', true), ('IATA', 'RCS', 'ORIGIN_RECEIVED', true),
-  ('IATA', 'MAN', 'LOADED', true), ('IATA', 'DEP', 'DEPARTED', true),
-  ('IATA', 'ARR', 'ARRIVED', true), ('IATA', 'RCF', 'DISCHARGED', true),
-  ('IATA', 'CCD', 'IMPORT_CLEARED', true), ('IATA', 'NFD', 'AVAILABLE_FOR_PICKUP', true),
-  ('IATA', 'DLV', 'DELIVERED', true);
-
 CREATE TABLE cbl.event (
   shipment_id   bigint NOT NULL REFERENCES cbl.shipment (id),
   source        text NOT NULL,
@@ -51,6 +30,7 @@ CREATE TABLE cbl.event (
   location      text,
   reason_code   text,
   retracted     boolean NOT NULL DEFAULT false,
+  partial       boolean NOT NULL DEFAULT false,
   payload       jsonb,
   shipment_ref  text NOT NULL,
   content_hash  text NOT NULL,
@@ -71,6 +51,7 @@ COMMENT ON COLUMN cbl.event.updated_at IS 'when the source issued this version; 
 COMMENT ON COLUMN cbl.event.location IS 'UN/LOCODE of the place, e.g. DEHAM';
 COMMENT ON COLUMN cbl.event.reason_code IS 'reason or exception code the source gave, e.g. a customs hold reason';
 COMMENT ON COLUMN cbl.event.retracted IS 'the source withdrew the event: it and its earlier revisions no longer count';
+COMMENT ON COLUMN cbl.event.partial IS 'a status for part of the pieces (air): kept, but it completes no milestone and does not enter the state';
 COMMENT ON COLUMN cbl.event.payload IS 'anything else the source sent, as given';
 COMMENT ON COLUMN cbl.event.shipment_ref IS 'the reference the event named the shipment by';
 COMMENT ON COLUMN cbl.event.content_hash IS 'digest of the content (milestone, classifier, times, location, codes, retracted, payload): same identity and same digest is a duplicate';
@@ -97,7 +78,7 @@ COMMENT ON COLUMN cbl.event_conflict.source IS 'source of the event';
 COMMENT ON COLUMN cbl.event_conflict.event_id IS 'the source''s event id';
 COMMENT ON COLUMN cbl.event_conflict.conflict_no IS 'numbers the conflicts';
 COMMENT ON COLUMN cbl.event_conflict.stored_revision IS 'the revision in cbl.event it clashes with (the current one)';
-COMMENT ON COLUMN cbl.event_conflict.incoming IS 'the event as it came';
+COMMENT ON COLUMN cbl.event_conflict.incoming IS 'the event as it came, as a canonical event (its milestone and classifier resolved)';
 COMMENT ON COLUMN cbl.event_conflict.reason IS 'why it was not applied';
 COMMENT ON COLUMN cbl.event_conflict.received_at IS 'when it came';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_conflict', '');
@@ -114,7 +95,7 @@ COMMENT ON TABLE cbl.event_reject IS
 COMMENT ON COLUMN cbl.event_reject.reject_no IS 'numbers the rejects';
 COMMENT ON COLUMN cbl.event_reject.position IS 'position of the element in its batch, from 1';
 COMMENT ON COLUMN cbl.event_reject.reason IS 'what is wrong with it';
-COMMENT ON COLUMN cbl.event_reject.element IS 'the element as sent (compact JSON)';
+COMMENT ON COLUMN cbl.event_reject.element IS 'the element as sent: compact JSON for canonical events, the message text for carrier formats';
 COMMENT ON COLUMN cbl.event_reject.received_at IS 'when it came';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_reject', '');
 
@@ -133,8 +114,8 @@ COMMENT ON TABLE cbl.event_pending IS
 COMMENT ON COLUMN cbl.event_pending.source IS 'source of the event';
 COMMENT ON COLUMN cbl.event_pending.event_id IS 'the source''s event id';
 COMMENT ON COLUMN cbl.event_pending.content_hash IS 'digest of its content (a re-sent copy is stored once)';
-COMMENT ON COLUMN cbl.event_pending.shipment_ref IS 'the reference it names';
-COMMENT ON COLUMN cbl.event_pending.element IS 'the event as sent';
+COMMENT ON COLUMN cbl.event_pending.shipment_ref IS 'the reference it names (several are separated by U+001F)';
+COMMENT ON COLUMN cbl.event_pending.element IS 'the event as a canonical event (whatever format it came in); ingested again when its shipment appears';
 COMMENT ON COLUMN cbl.event_pending.received_at IS 'when it came';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_pending', '');
 
@@ -181,6 +162,7 @@ CREATE TYPE cbl.ingest_row AS (
   location      text,
   reason_code   text,
   retracted     boolean,
+  partial       boolean,
   payload       jsonb,
   raw           text,
   reject        text,
@@ -189,12 +171,30 @@ CREATE TYPE cbl.ingest_row AS (
 );
 COMMENT ON TYPE cbl.ingest_row IS 'one batch element inside cbl.ingest_rows (internal)';
 
+-- An element as a canonical event, whatever format it came in: what
+-- conflicts and pending events keep (a pending one is ingested again from it).
+CREATE FUNCTION cbl.ingest_row_json(r cbl.ingest_row) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+  SELECT jsonb_strip_nulls(jsonb_build_object(
+    'source', r.source, 'event_id', r.event_id, 'shipment', r.shipment_ref,
+    'milestone', r.milestone, 'classifier', r.classifier,
+    'occurred_at', to_char(r.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'updated_at', to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+    'location', r.location, 'reason_code', r.reason_code,
+    'retracted', CASE WHEN r.retracted THEN true END,
+    'partial', CASE WHEN r.partial THEN true END, 'payload', r.payload))
+$$;
+COMMENT ON FUNCTION cbl.ingest_row_json(cbl.ingest_row) IS
+  'a batch element as a canonical event (internal: what conflicts and pending events keep)';
+
 -- The set work of ingest: every statement handles the whole batch.
 CREATE FUNCTION cbl.ingest_rows(
     p_position integer[], p_source text[], p_event_id text[], p_shipment text[],
-    p_milestone text[], p_standard text[], p_code text[], p_classifier text[],
-    p_occurred_at timestamptz[], p_updated_at timestamptz[], p_location text[],
-    p_reason_code text[], p_retracted boolean[], p_payload text[], p_raw text[], p_reject text[])
+    p_milestone text[], p_standard text[], p_code text[], p_version text[], p_qualifier text[],
+    p_classifier text[], p_occurred_at timestamptz[], p_updated_at timestamptz[], p_location text[],
+    p_reason_code text[], p_retracted boolean[], p_partial boolean[], p_payload text[], p_raw text[],
+    p_reject text[])
 RETURNS cbl.ingest_result
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -205,42 +205,58 @@ DECLARE
   merged_ids bigint[];
   result cbl.ingest_result;
 BEGIN
-  -- 1. Resolve milestones (directly or through cbl.code_map) and shipments.
-  --    A reference shared by several shipments (a container in LCL) fans
-  --    the event out to each of them.
-  SELECT coalesce(array_agg(ROW(i.pos, i.source, i.event_id, i.ref, s.shipment_id,
-                                coalesce(m.code, cm.milestone), i.classifier, i.occurred_at,
-                                i.updated_at, i.location, i.reason_code, i.retracted,
+  -- 1. Resolve milestones (directly or through cbl.code_map: the most
+  --    specific row, exact qualifier before '', then exact version before '')
+  --    and shipments.  A reference shared by several shipments (a container
+  --    in LCL) fans the event out to each of them, and so does an event that
+  --    names several references (separated by \x1f) of different shipments.
+  SELECT coalesce(array_agg(ROW(i.pos, i.source, i.event_id, coalesce(s.ref, i.ref), s.shipment_id,
+                                coalesce(m.code, cm.milestone), coalesce(i.classifier, cm.classifier),
+                                i.occurred_at, i.updated_at, i.location,
+                                coalesce(i.reason_code, cm.reason_code), i.retracted, i.partial,
                                 i.payload::jsonb, i.raw,
                                 CASE WHEN i.reject IS NOT NULL THEN i.reject
                                      WHEN i.milestone IS NOT NULL AND m.code IS NULL
                                        THEN format('Unknown milestone "%s"; table cbl.milestone lists them.', i.milestone)
                                      WHEN i.milestone IS NULL AND cm.milestone IS NULL
-                                       THEN format('No milestone is mapped to %s code "%s" in cbl.code_map.', i.standard, i.code)
+                                       THEN format('No milestone is mapped to %s code "%s"%s in cbl.code_map.', i.standard, i.code,
+                                                   CASE WHEN i.qualifier IS NOT NULL THEN format(' (qualifier "%s")', i.qualifier) ELSE '' END)
+                                     WHEN i.classifier IS NULL AND cm.classifier IS NULL
+                                       THEN format('Give "classifier": cbl.code_map has none for %s code "%s".', i.standard, i.code)
                                 END,
-                                md5(concat_ws(E'\x1f', coalesce(m.code, cm.milestone), i.classifier,
+                                md5(concat_ws(E'\x1f', coalesce(m.code, cm.milestone), coalesce(i.classifier, cm.classifier),
                                               extract(epoch FROM i.occurred_at)::text,
                                               extract(epoch FROM i.updated_at)::text,
-                                              i.location, i.reason_code, i.retracted::text, i.payload::jsonb::text)),
+                                              i.location, coalesce(i.reason_code, cm.reason_code), i.retracted::text,
+                                              CASE WHEN i.partial THEN 'partial' END, i.payload::jsonb::text)),
                                 hashtextextended(i.source || E'\x1f' || i.event_id, 0))::cbl.ingest_row
                             ORDER BY i.pos, s.shipment_id), '{}')
     INTO batch
     FROM unnest(p_position, p_source, p_event_id, p_shipment, p_milestone, p_standard, p_code,
-                p_classifier, p_occurred_at, p_updated_at, p_location, p_reason_code,
-                p_retracted, p_payload, p_raw, p_reject)
-         AS i(pos, source, event_id, ref, milestone, standard, code, classifier, occurred_at,
-              updated_at, location, reason_code, retracted, payload, raw, reject)
+                p_version, p_qualifier, p_classifier, p_occurred_at, p_updated_at, p_location,
+                p_reason_code, p_retracted, p_partial, p_payload, p_raw, p_reject)
+         AS i(pos, source, event_id, ref, milestone, standard, code, version, qualifier, classifier,
+              occurred_at, updated_at, location, reason_code, retracted, partial, payload, raw, reject)
     LEFT JOIN cbl.milestone m ON m.code = upper(i.milestone)
-    LEFT JOIN cbl.code_map cm ON cm.standard = i.standard AND cm.code = i.code
     LEFT JOIN LATERAL (
-      SELECT DISTINCT l.shipment_id
-        FROM cbl.reference_lookup l
+      SELECT c.milestone, c.classifier, c.reason_code
+        FROM cbl.code_map c
+       WHERE i.milestone IS NULL AND c.standard = i.standard AND c.code = i.code
+         AND c.version IN (coalesce(i.version, ''), '') AND c.qualifier IN (coalesce(i.qualifier, ''), '')
+       ORDER BY c.qualifier = '', c.version = ''
+       LIMIT 1) cm ON true
+    LEFT JOIN LATERAL (
+      SELECT l.shipment_id, min(r.ref) AS ref
+        FROM unnest(CASE WHEN strpos(i.ref, E'\x1f') = 0 THEN ARRAY[i.ref]
+                         ELSE string_to_array(i.ref, E'\x1f') END) r(ref)
+        JOIN cbl.reference_lookup l
+          ON l.value IN (btrim(r.ref),
+                         CASE WHEN cbl.is_valid_awb(r.ref) THEN r.ref::cbl.awb::text END,
+                         CASE WHEN cbl.is_valid_container_no(r.ref) THEN r.ref::cbl.container_no::text END,
+                         CASE WHEN cbl.is_valid_s10(r.ref) THEN r.ref::cbl.s10::text END)
+         AND l.value = cbl.canonical_reference(l.kind, r.ref)
        WHERE i.reject IS NULL
-         AND l.value IN (btrim(i.ref),
-                         CASE WHEN cbl.is_valid_awb(i.ref) THEN i.ref::cbl.awb::text END,
-                         CASE WHEN cbl.is_valid_container_no(i.ref) THEN i.ref::cbl.container_no::text END,
-                         CASE WHEN cbl.is_valid_s10(i.ref) THEN i.ref::cbl.s10::text END)
-         AND l.value = cbl.canonical_reference(l.kind, i.ref)) s ON true;
+       GROUP BY l.shipment_id) s ON true;
 
   -- 2. Serialise writers of the same shipments; the statements below then
   --    see every event committed before us.  Shipments are locked by one of
@@ -291,17 +307,21 @@ BEGIN
       FROM ordered o
   ), written AS (
     INSERT INTO cbl.event (shipment_id, source, event_id, revision, milestone, classifier,
-                           occurred_at, updated_at, location, reason_code, retracted, payload,
-                           shipment_ref, content_hash, event_key)
+                           occurred_at, updated_at, location, reason_code, retracted, partial,
+                           payload, shipment_ref, content_hash, event_key)
     SELECT d.shipment_id, d.source, d.event_id,
            coalesce(d.max_rev, 0) + row_number() OVER (PARTITION BY d.shipment_id, d.source, d.event_id ORDER BY d.k),
            d.milestone, d.classifier, d.occurred_at, d.updated_at, d.location, d.reason_code,
-           d.retracted, d.payload, d.shipment_ref, d.content_hash, d.event_key
+           d.retracted, d.partial, d.payload, d.shipment_ref, d.content_hash, d.event_key
       FROM decided d WHERE d.outcome <> 'conflict'
     RETURNING shipment_id
   ), clashed AS (
     INSERT INTO cbl.event_conflict (shipment_id, source, event_id, stored_revision, incoming, reason)
-    SELECT d.shipment_id, d.source, d.event_id, d.max_rev, d.raw::jsonb,
+    SELECT d.shipment_id, d.source, d.event_id, d.max_rev,
+           cbl.ingest_row_json(ROW(d.position, d.source, d.event_id, d.shipment_ref, d.shipment_id,
+                                   d.milestone, d.classifier, d.occurred_at, d.updated_at, d.location,
+                                   d.reason_code, d.retracted, d.partial, d.payload, d.raw, d.reject,
+                                   d.content_hash, d.event_key)::cbl.ingest_row),
            CASE WHEN d.was_retracted THEN 'The event was retracted; later versions are not applied.'
                 ELSE 'Same event id with different content and no later updated_at.' END
       FROM decided d WHERE d.outcome = 'conflict'
@@ -318,7 +338,8 @@ BEGIN
       JOIN cbl.framework f ON f.code = s.framework
       JOIN cbl.milestone m ON m.code = d.milestone
       LEFT JOIN cbl.source src ON src.code = d.source
-     WHERE d.outcome = 'accepted' AND d.shipment_id NOT IN (SELECT r.shipment_id FROM replaced r)
+     WHERE d.outcome = 'accepted' AND NOT d.partial
+       AND d.shipment_id NOT IN (SELECT r.shipment_id FROM replaced r)
      GROUP BY d.shipment_id
   ), merged AS (
     INSERT INTO cbl.shipment_state AS ss (shipment_id, state)
@@ -343,7 +364,7 @@ BEGIN
   WITH parked AS (
     INSERT INTO cbl.event_pending (source, event_id, content_hash, shipment_ref, element)
     SELECT DISTINCT ON (b.source, b.event_id, b.content_hash)
-           b.source, b.event_id, b.content_hash, b.shipment_ref, b.raw::jsonb
+           b.source, b.event_id, b.content_hash, b.shipment_ref, cbl.ingest_row_json(b)
       FROM unnest(batch) b WHERE b.reject IS NULL AND b.shipment_id IS NULL
      ORDER BY b.source, b.event_id, b.content_hash, b.position
     ON CONFLICT DO NOTHING
@@ -369,9 +390,9 @@ BEGIN
   END IF;
   RETURN result;
 END $$;
-COMMENT ON FUNCTION cbl.ingest_rows(integer[], text[], text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[], text[], text[], boolean[], text[], text[], text[]) IS
+COMMENT ON FUNCTION cbl.ingest_rows(integer[], text[], text[], text[], text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[], text[], text[], boolean[], boolean[], text[], text[], text[]) IS
   'the set work of cbl.ingest_events (internal): resolve, classify, write events, conflicts, pending events, rejects and states';
-REVOKE ALL ON FUNCTION cbl.ingest_rows(integer[], text[], text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[], text[], text[], boolean[], text[], text[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION cbl.ingest_rows(integer[], text[], text[], text[], text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[], text[], text[], boolean[], boolean[], text[], text[], text[]) FROM PUBLIC;
 
 -- NOTIFY cbl_milestone for shipments whose state just changed, with the
 -- current milestone computed inline (one planned lookup per row).
@@ -414,7 +435,7 @@ BEGIN
       CROSS JOIN LATERAL (
         SELECT cbl.milestone_agg(cbl.milestone_state(f.id, m.id, c.classifier, c.occurred_at,
                                                      c.updated_at, coalesce(src.priority, 100), c.event_key))
-                 FILTER (WHERE NOT c.retracted) AS state
+                 FILTER (WHERE NOT c.retracted AND NOT c.partial) AS state
           FROM (SELECT DISTINCT ON (e.source, e.event_id) e.*
                   FROM cbl.event e WHERE e.shipment_id = s.id
                  ORDER BY e.source, e.event_id, e.revision DESC) c
@@ -478,7 +499,10 @@ DECLARE
 BEGIN
   WITH taken AS (
     DELETE FROM cbl.event_pending p
-     WHERE EXISTS (SELECT 1 FROM cbl.find_shipments(p.shipment_ref) f WHERE f.shipment_id = attach_pending.shipment_id)
+     WHERE EXISTS (SELECT 1
+                     FROM unnest(string_to_array(p.shipment_ref, E'\x1f')) r(ref),
+                          cbl.find_shipments(r.ref) f
+                    WHERE f.shipment_id = attach_pending.shipment_id)
     RETURNING p.element, p.received_at, p.source, p.event_id
   )
   SELECT jsonb_agg(t.element ORDER BY t.received_at, t.source, t.event_id), count(*) INTO batch, n FROM taken t;

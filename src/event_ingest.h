@@ -1,0 +1,26 @@
+/*
+ * event_ingest.h
+ *	  Ingest events that a parser has already turned into ParsedEvent records:
+ *	  the canonical JSON parser (event_parse.c) and the carrier formats alike.
+ *	  One call hands the whole batch to cbl.ingest_rows, the set-based SQL
+ *	  that resolves shipments, classifies against stored revisions and writes
+ *	  events, conflicts, pending events, rejects and states.
+ */
+#ifndef CBL_EVENT_INGEST_H
+#define CBL_EVENT_INGEST_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#include "event_parse.h"
+
+/*
+ * Ingest events[0..n-1] (rejected ones included: ok = false with a reason
+ * and raw text) with the semantics of cbl.ingest_events; element i is
+ * position i + 1.  fcinfo is that of a SQL function returning
+ * cbl.ingest_result; the result row is returned.  Strings are copied, so
+ * the caller may free the events afterwards.
+ */
+extern Datum IngestParsedEvents(FunctionCallInfo fcinfo, const ParsedEvent *events, size_t n);
+
+#endif							/* CBL_EVENT_INGEST_H */
