@@ -15,7 +15,8 @@ PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
 PARSER_SRCS = src/currency.c src/rounding.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
-	src/rate_card_parse.c src/rating.c src/duty_parse.c
+	src/rate_card_parse.c src/rating.c src/duty_parse.c \
+	src/fmt_common.c src/fmt_dcsa.c src/fmt_x12.c src/fmt_fsu.c src/fmt_onerecord.c
 
 OBJS = \
 	src/cbl.o \
@@ -31,6 +32,12 @@ OBJS = \
 	src/milestone_state.o \
 	src/event_parse.o \
 	src/event_ingest.o \
+	src/fmt_common.o \
+	src/fmt_dcsa.o \
+	src/fmt_x12.o \
+	src/fmt_fsu.o \
+	src/fmt_onerecord.o \
+	src/format_ingest.o \
 	src/rate_card_parse.o \
 	src/rating.o \
 	src/rate_card.o \

@@ -125,6 +125,14 @@ extern bool FmtTextOk(const char *s);
  */
 struct json_t;
 extern struct json_t *FmtJson(const char *s);
+
+/*
+ * A new empty JSON object.  Never call jansson's json_object() in cbl: the
+ * server exports a function of the same name (the SQL json_object), which
+ * the dynamic linker binds the call to.  json_pack("{}") builds the object
+ * inside libjansson.
+ */
+extern struct json_t *FmtJsonObject(void);
 /* At most n bytes of s, cut back to a whole UTF-8 character. */
 extern size_t FmtUtf8Cut(const char *s, size_t n);
 

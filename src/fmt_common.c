@@ -262,3 +262,9 @@ FmtUtf8Cut(const char *s, size_t n)
 		n--;
 	return n;
 }
+
+json_t *
+FmtJsonObject(void)
+{
+	return json_pack("{}");
+}

@@ -386,7 +386,7 @@ ParseOne(FmtBatch *batch, json_t *e, int position, const FmtOptions *opt)
 	}
 
 	/* payload: what else tells the move apart */
-	payload = json_object();
+	payload = FmtJsonObject();
 	SetIf(payload, "eventType", type);
 	if (strcmp(classifier, "REQ") == 0)
 		SetIf(payload, "eventClassifierCode", classifier);

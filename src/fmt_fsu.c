@@ -357,7 +357,7 @@ ParseStatus(FmtBatch *batch, const Awb *awb, const char *version, const char *li
 	memcpy(code, field[0], 4);
 	ev->code = FmtStr(batch, code);
 
-	payload = json_object();
+	payload = FmtJsonObject();
 	extra = json_array();
 	for (int i = 1; i < nf; i++)
 	{

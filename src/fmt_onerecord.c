@@ -122,9 +122,12 @@ IsEvent(json_t *e)
 	return t == NULL && Get(e, "eventCode") != NULL;
 }
 
-/* "…#StatusCode_DEP", "…/StatusCode#DEP", "DEP", {"code": "DEP"} -> "DEP" */
+/*
+ * "…#StatusCode_DEP", "…/StatusCode#DEP", "DEP", {"code": "DEP"} -> "DEP";
+ * a discrepancy "DIS_OFLD" -> "DIS" with qualifier "OFLD".
+ */
 static bool
-EventCode(json_t *v, char *out, size_t outlen)
+EventCode(json_t *v, char *out, size_t outlen, char *qual, size_t quallen)
 {
 	const char *s = NULL;
 
@@ -137,6 +140,16 @@ EventCode(json_t *v, char *out, size_t outlen)
 	s = LocalName(s);
 	if (strncmp(s, "StatusCode_", 11) == 0)
 		s += 11;
+	qual[0] = '\0';
+	if (strncmp(s, "DIS_", 4) == 0 && strlen(s + 4) < quallen && strlen(s) <= 12)
+	{
+		strcpy(qual, s + 4);
+		for (const char *p = qual; *p; p++)
+			if (!isalnum((unsigned char) *p))
+				return false;
+		strcpy(out, "DIS");
+		return true;
+	}
 	if (strlen(s) == 0 || strlen(s) >= outlen || strlen(s) > 8)
 		return false;
 	for (const char *p = s; *p; p++)
@@ -234,6 +247,7 @@ ParseOne(FmtBatch *batch, json_t *e, int position, const FmtOptions *opt)
 	const char *s,
 			   *why;
 	char		code[16];
+	char		qual[16];
 	char		refs[1024] = "";
 	bool		bad = false;
 	int			b;
@@ -255,12 +269,17 @@ ParseOne(FmtBatch *batch, json_t *e, int position, const FmtOptions *opt)
 		return;
 	}
 
-	if (!EventCode(Get(e, "eventCode"), code, sizeof(code)))
+	if (!EventCode(Get(e, "eventCode"), code, sizeof(code), qual, sizeof(qual)))
 	{
 		FmtReject(ev, "The event has no eventCode such as StatusCode_DEP.");
 		return;
 	}
 	ev->code = FmtStr(batch, code);
+	if (qual[0])
+	{
+		ev->qualifier = FmtStr(batch, qual);
+		ev->reason_code = ev->qualifier;
+	}
 
 	s = Text(Get(e, "eventTimeType"));
 	if (s != NULL)
@@ -322,7 +341,7 @@ ParseOne(FmtBatch *batch, json_t *e, int position, const FmtOptions *opt)
 								 (unsigned long long) FmtHash(ev->raw, strlen(ev->raw), FMT_HASH_SEED));
 
 	/* what it is about */
-	payload = json_object();
+	payload = FmtJsonObject();
 	v = Get(e, "eventFor");
 	if (v != NULL)
 	{
@@ -375,7 +394,8 @@ ParseOne(FmtBatch *batch, json_t *e, int position, const FmtOptions *opt)
 		json_object_set_new(payload, "partial", json_true());
 	ev->payload = FmtOwn(batch, json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS));
 	json_decref(payload);
-	if (ev->payload == NULL || ev->event_id == NULL || ev->shipment == NULL || ev->code == NULL)
+	if (ev->payload == NULL || ev->event_id == NULL || ev->shipment == NULL || ev->code == NULL ||
+		ev->qualifier == NULL)
 		FmtReject(ev, "Out of memory while reading the event.");
 }
 

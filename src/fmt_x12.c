@@ -573,7 +573,7 @@ static void
 Parse315(SetCtx *c, Seg *segs, int n)
 {
 	FmtEvent   *ev;
-	json_t	   *payload = json_object();
+	json_t	   *payload = FmtJsonObject();
 	RefList		refs = {.len = 0};
 	char	   *el[MAX_ELEMENTS];
 	int			ne;
@@ -622,7 +622,7 @@ Parse315(SetCtx *c, Seg *segs, int n)
 		}
 		else if (strcmp(segs[i].tag, "R4") == 0)
 		{
-			json_t	   *port = json_object();
+			json_t	   *port = FmtJsonObject();
 
 			json_object_set_new(port, "function", FmtJson(El(el, ne, 1)));
 			json_object_set_new(port, "qualifier", FmtJson(El(el, ne, 2)));
@@ -785,7 +785,7 @@ Parse214(SetCtx *c, Seg *segs, int n)
 		ev = NewEvent(c, ++k);
 		if (ev == NULL)
 			return;
-		payload = json_object();
+		payload = FmtJsonObject();
 		refs = head;
 		at7 = strdup(segs[i].text);
 		if (at7 == NULL)
