@@ -75,6 +75,10 @@ REGRESS = \
 	rating_features \
 	rating_errors \
 	cron_optional \
+	formats_dcsa \
+	formats_x12 \
+	formats_air \
+	formats_upu \
 	docs_examples \
 	catalog \
 	drop_extension
