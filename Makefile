@@ -151,7 +151,8 @@ install-as-needed:
 
 # ---------------------------------------------------------------------------
 # Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
-FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card
+FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card \
+	dcsa x12 fsu onerecord
 FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))

@@ -115,8 +115,10 @@ extern int64_t FmtWallClock(int y, int mo, int d, int h, int mi, int s);
 /* Is s a UN/LOCODE (2 letters, 3 letters or digits 2-9)? */
 extern bool FmtIsUnLocode(const char *s);
 
-/* Is s a printable, non-empty text of at most FMT_MAX_TEXT bytes without NUL? */
+/* Is s a non-empty text of at most FMT_MAX_TEXT bytes? */
 extern bool FmtTextOk(const char *s);
+/* Does s hold a control character (below 0x20), such as FMT_SEP? */
+extern bool FmtHasControl(const char *s);
 
 /*
  * A jansson string of s; bytes that are not valid UTF-8 become '?', so a
@@ -133,7 +135,7 @@ extern struct json_t *FmtJson(const char *s);
  * inside libjansson.
  */
 extern struct json_t *FmtJsonObject(void);
-/* At most n bytes of s, cut back to a whole UTF-8 character. */
-extern size_t FmtUtf8Cut(const char *s, size_t n);
+/* How many of the len bytes at s to keep for at most n, cut back to a whole UTF-8 character. */
+extern size_t FmtUtf8Cut(const char *s, size_t len, size_t n);
 
 #endif							/* CBL_FMT_H */

@@ -219,6 +219,15 @@ FmtIsUnLocode(const char *s)
 }
 
 bool
+FmtHasControl(const char *s)
+{
+	for (; s != NULL && *s; s++)
+		if ((unsigned char) *s < 0x20)
+			return true;
+	return false;
+}
+
+bool
 FmtTextOk(const char *s)
 {
 	size_t		n;
@@ -252,10 +261,8 @@ FmtJson(const char *s)
 }
 
 size_t
-FmtUtf8Cut(const char *s, size_t n)
+FmtUtf8Cut(const char *s, size_t len, size_t n)
 {
-	size_t		len = strlen(s);
-
 	if (len <= n)
 		return len;
 	while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)

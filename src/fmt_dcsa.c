@@ -70,7 +70,7 @@ AddRef(Refs *r, const char *value)
 
 	if (value == NULL)
 		return;
-	if (!FmtTextOk(value))
+	if (!FmtTextOk(value) || FmtHasControl(value))
 	{
 		r->bad = true;
 		return;
@@ -343,7 +343,7 @@ ParseOne(FmtBatch *batch, json_t *e, int position, const FmtOptions *opt)
 	}
 	if (refs.bad || refs.overflow)
 	{
-		FmtReject(ev, "A document or equipment reference is not a text of 1 to %d characters.",
+		FmtReject(ev, "A document or equipment reference is longer than %d characters or holds a control character.",
 				  FMT_MAX_TEXT);
 		return;
 	}

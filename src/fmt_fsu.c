@@ -533,8 +533,9 @@ ParseMessage(FmtBatch *batch, Line *lines, int n, int *position, const FmtOption
 		if (ev == NULL)
 			return;
 		ev->source = opt->source ? opt->source : "iata-fsu";
-		ev->raw = FmtStrN(batch, lines[0].start,
-						  FmtUtf8Cut(lines[0].start, (size_t) ((lines[n - 1].start + lines[n - 1].len) - lines[0].start)));
+		size_t		span = (size_t) ((lines[n - 1].start + lines[n - 1].len) - lines[0].start);
+
+		ev->raw = FmtStrN(batch, lines[0].start, FmtUtf8Cut(lines[0].start, span, 4096));
 		FmtReject(ev, "%s", awbline == NULL ? "The FSU message has no consignment line after its header." : why);
 		return;
 	}

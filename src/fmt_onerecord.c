@@ -177,7 +177,7 @@ AddRef(char *buf, size_t buflen, const char *v, bool *bad)
 
 	if (v == NULL)
 		return;
-	if (!FmtTextOk(v))
+	if (!FmtTextOk(v) || FmtHasControl(v))
 	{
 		*bad = true;
 		return;
@@ -370,7 +370,8 @@ ParseOne(FmtBatch *batch, json_t *e, int position, const FmtOptions *opt)
 		AddRef(refs, sizeof(refs), ParentObject(batch, Text(json_object_get(e, "@id"))), &bad);
 	if (bad)
 	{
-		FmtReject(ev, "A reference of the event is longer than %d characters.", FMT_MAX_TEXT);
+		FmtReject(ev, "A reference of the event is longer than %d characters or holds a control character.",
+				  FMT_MAX_TEXT);
 		json_decref(payload);
 		return;
 	}

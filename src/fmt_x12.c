@@ -451,7 +451,7 @@ AddRef(RefList *r, const char *v)
 	if (v == NULL || v[0] == '\0')
 		return;
 	n = strlen(v);
-	if (n > FMT_MAX_TEXT)
+	if (n > FMT_MAX_TEXT || FmtHasControl(v))
 	{
 		r->overflow = true;
 		return;
@@ -511,7 +511,7 @@ Finish(SetCtx *c, FmtEvent *ev, json_t *payload, RefList *refs)
 			FmtReject(ev, "Out of memory while reading the transaction set.");
 	}
 	if (refs->overflow)
-		FmtReject(ev, "A reference is longer than %d characters.", FMT_MAX_TEXT);
+		FmtReject(ev, "A reference is longer than %d characters or holds a control character.", FMT_MAX_TEXT);
 	else if (refs->len == 0)
 		FmtReject(ev, "The transaction set names no reference to find its shipment by.");
 	else
@@ -703,7 +703,7 @@ Parse315(SetCtx *c, Seg *segs, int n)
 					break;
 				}
 			}
-			if (strlen(status_loc) < 60)
+			if (strlen(status_loc) < 60 && !FmtHasControl(status_loc))
 			{
 				if (FmtIsUnLocode(status_loc))
 					snprintf(keys, sizeof(keys), "%s" FMT_SEP "%.2s", status_loc, status_loc);
@@ -874,7 +874,7 @@ Parse214(SetCtx *c, Seg *segs, int n)
 				json_object_set_new(payload, "state", FmtJson(state));
 			if (country[0])
 				json_object_set_new(payload, "country", FmtJson(country));
-			if (strlen(state) <= 3 && strlen(country) <= 3)
+			if (strlen(state) <= 3 && strlen(country) <= 3 && !FmtHasControl(state) && !FmtHasControl(country))
 			{
 				const char *cc = country[0] ? country : "US";
 
@@ -1252,7 +1252,7 @@ FmtParseX12(FmtBatch *batch, const char *text, size_t len, const char *set_id,
 				if (ev != NULL)
 				{
 					ev->source = opt->source ? opt->source : (strcmp(set_id, "315") == 0 ? "x12-315" : "x12-214");
-					ev->raw = FmtStrN(batch, p, m > 4096 ? 4096 : m);
+					ev->raw = FmtStrN(batch, p, FmtUtf8Cut(p, m, 4096));
 					FmtReject(ev, "Text after the last interchange does not start with ISA.");
 				}
 			}
@@ -1266,6 +1266,8 @@ FmtParseX12(FmtBatch *batch, const char *text, size_t len, const char *set_id,
 			if (interchanges == 1)
 			{
 				snprintf(errbuf, errlen, "%s", ic.fatal);
+				if (errbuf[0] >= 'A' && errbuf[0] <= 'Z')
+					errbuf[0] = (char) (errbuf[0] - 'A' + 'a');
 				FreeInterchange(&ic);
 				return false;
 			}
