@@ -5,12 +5,12 @@
 SET TimeZone = 'UTC';
 SELECT coalesce(max(reject_no), 0) AS r0 FROM cbl.event_reject \gset
 INSERT INTO cbl.party (kind, code, name, country) VALUES
-  ('customer', 'ACME', 'Acme Trading GmbH', 'DE'),
-  ('carrier', 'LH', 'Lufthansa Cargo', 'DE'),
-  ('carrier', 'EK', 'Emirates SkyCargo', 'AE');
-SELECT cbl.create_shipment('AIR-0001', 'air', 'ACME', 'LH', NULL, 'DE', 'US', '{"awb": "020-12345675"}') AS s1 \gset
-SELECT cbl.create_shipment('AIR-0002', 'air', 'ACME', 'EK', NULL, 'AE', 'US', '{"awb": "176-98765435"}') AS s2 \gset
-SELECT cbl.create_shipment('AIR-0003', 'air', 'ACME', 'LH', NULL, 'DE', 'US', '{"awb": "020-22222222"}') AS s3 \gset
+  ('customer', 'FMT-AIR', 'Acme Trading GmbH', 'DE'),
+  ('carrier', 'FMT-LH', 'Lufthansa Cargo', 'DE'),
+  ('carrier', 'FMT-EK', 'Emirates SkyCargo', 'AE');
+SELECT cbl.create_shipment('AIR-0001', 'air', 'FMT-AIR', 'FMT-LH', NULL, 'DE', 'US', '{"awb": "020-12345675"}') AS s1 \gset
+SELECT cbl.create_shipment('AIR-0002', 'air', 'FMT-AIR', 'FMT-EK', NULL, 'AE', 'US', '{"awb": "176-98765435"}') AS s2 \gset
+SELECT cbl.create_shipment('AIR-0003', 'air', 'FMT-AIR', 'FMT-LH', NULL, 'DE', 'US', '{"awb": "020-22222222"}') AS s3 \gset
 
 -- FSU: one status per line, several messages in one text, CRLF line ends
 -- and Type B address lines as airlines send them.  Times are local at the
@@ -66,7 +66,7 @@ SELECT * FROM cbl.ingest_events('iata-fsu', 'QD FRAFMLH');
 -- ONE Record.  The published examples (Digital Cargo's good practice)
 -- hang under one logistics object and all carry the same @id: the first is
 -- accepted, the others are the same event with other content, conflicts.
-SELECT cbl.create_shipment('AIR-0004', 'air', 'ACME', 'LH', NULL, 'DE', 'US',
+SELECT cbl.create_shipment('AIR-0004', 'air', 'FMT-AIR', 'FMT-LH', NULL, 'DE', 'US',
   '{"other": "https://1r.example.com/logistics-object/abcd"}') AS s4 \gset
 \set msg `cat test/fixtures/formats/onerecord_logistics-event-BKD.json`
 SELECT * FROM cbl.ingest_events('iata-onerecord', :'msg');
@@ -79,7 +79,7 @@ SELECT incoming->>'milestone' AS milestone, reason FROM cbl.event_conflict WHERE
 -- first (its AWB finds the shipment too): freight on hand, received, a
 -- partial departure, an estimated arrival, an offload (a discrepancy, no
 -- milestone), the departure of all pieces.
-SELECT cbl.create_shipment('AIR-0005', 'air', 'ACME', 'LH', NULL, 'DE', 'US', '{"awb": "020-11111111"}') AS s5 \gset
+SELECT cbl.create_shipment('AIR-0005', 'air', 'FMT-AIR', 'FMT-LH', NULL, 'DE', 'US', '{"awb": "020-11111111"}') AS s5 \gset
 \set msg `cat test/fixtures/formats/onerecord_cbl_events.json`
 SELECT * FROM cbl.ingest_events('iata-onerecord', :'msg', 'lh-1r');
 SELECT regexp_replace(event_id, '.*/', '') AS event, shipment_ref, element->>'milestone' AS milestone, element->>'partial' AS partial
@@ -94,6 +94,15 @@ SELECT * FROM cbl.ingest_events('iata-onerecord', :'msg', 'lh-1r');
 SELECT * FROM cbl.ingest_events('iata-onerecord', '{"@type": "Waybill", "waybillNumber": "11111111"}');
 SELECT reason FROM cbl.event_reject ORDER BY reject_no DESC LIMIT 1;
 
-DELETE FROM cbl.event; DELETE FROM cbl.event_conflict; DELETE FROM cbl.event_reject;
-DELETE FROM cbl.event_pending; DELETE FROM cbl.shipment_state; DELETE FROM cbl.shipment;
-DELETE FROM cbl.party;
+-- Clean up: this test's rows only (earlier tests may leave theirs).
+CREATE TEMP TABLE mine AS
+  SELECT s.id FROM cbl.shipment s JOIN cbl.party p ON p.id = s.customer_id
+   WHERE p.kind = 'customer' AND p.code = 'FMT-AIR';
+DELETE FROM cbl.event WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_conflict WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.shipment_state WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_reject WHERE reject_no > :r0;
+DELETE FROM cbl.event_pending WHERE source IN ('iata-fsu', 'lh-feed', 'iata-onerecord', 'lh-1r');
+DELETE FROM cbl.shipment WHERE id IN (SELECT id FROM mine);
+DELETE FROM cbl.party WHERE code IN ('FMT-AIR', 'FMT-CBLX', 'FMT-LH', 'FMT-EK');
+DROP TABLE mine;

@@ -4,11 +4,11 @@
 SET TimeZone = 'UTC';
 SELECT coalesce(max(reject_no), 0) AS r0 FROM cbl.event_reject \gset
 INSERT INTO cbl.party (kind, code, name, country) VALUES
-  ('customer', 'ACME', 'Acme Trading GmbH', 'DE'),
-  ('carrier', 'CBLX', 'CBL Example Line', 'DK');
-SELECT cbl.create_shipment('FCL-7001', 'ocean_fcl', 'ACME', 'CBLX', NULL, 'CN', 'DE',
-  '{"booking": "BKG7001234", "bl": "CBLXSHA250001", "container": "MSKU9023147"}') AS s1 \gset
-SELECT cbl.create_shipment('FCL-2201', 'ocean_fcl', 'ACME', 'CBLX', NULL, 'FR', 'DE',
+  ('customer', 'FMT-DCSA', 'Acme Trading GmbH', 'DE'),
+  ('carrier', 'FMT-CBLX', 'CBL Example Line', 'DK');
+SELECT cbl.create_shipment('FCL-7001', 'ocean_fcl', 'FMT-DCSA', 'FMT-CBLX', NULL, 'CN', 'DE',
+  '{"booking": "BKG7001234", "bl": "CBLXSHA250001", "container": "CBLU1234560"}') AS s1 \gset
+SELECT cbl.create_shipment('FCL-2201', 'ocean_fcl', 'FMT-DCSA', 'FMT-CBLX', NULL, 'FR', 'DE',
   '{"booking": "ABC123123123"}') AS s2 \gset
 
 -- 3.0: a container from Shanghai to Hamburg via Singapore.  Each event
@@ -71,10 +71,10 @@ SELECT event_id, revision, retracted, payload->>'retractingEventID' AS by FROM c
 SELECT * FROM cbl.ingest_events('dcsa', :'msg');
 \set msg `cat test/fixtures/formats/dcsa_tnt-300-response-nextpage.json`
 SELECT * FROM cbl.ingest_events('dcsa', :'msg');
-SELECT event_id, shipment_ref, element->>'milestone' AS milestone FROM cbl.event_pending ORDER BY event_id;
-SELECT cbl.create_shipment('FCL-7099', 'ocean_fcl', 'ACME', 'CBLX', NULL, 'GB', 'ES',
+SELECT event_id, shipment_ref, element->>'milestone' AS milestone FROM cbl.event_pending WHERE source = 'dcsa' ORDER BY event_id;
+SELECT cbl.create_shipment('FCL-7099', 'ocean_fcl', 'FMT-DCSA', 'FMT-CBLX', NULL, 'GB', 'ES',
   '{"booking": "ABC709951"}') AS s3 \gset
-SELECT count(*) AS still_pending FROM cbl.event_pending;
+SELECT count(*) AS still_pending FROM cbl.event_pending WHERE source = 'dcsa';
 \set msg `cat test/fixtures/formats/dcsa_tnt-300-request-transport.json`
 SELECT * FROM cbl.ingest_events('dcsa', :'msg');
 \set msg `cat test/fixtures/formats/dcsa_tnt-300-request-shipment.json`
@@ -108,10 +108,19 @@ INSERT INTO cbl.code_map (standard, code, qualifier, milestone, classifier, desc
 VALUES ('DCSA', 'GTIN', 'EMPTY', 'WAREHOUSE_RECEIVED', NULL, 'our empties come back to our own depot');
 SELECT * FROM cbl.ingest_events('dcsa', '{"events": [{"eventID": "own-1", "eventDateTime": "2025-04-10T08:00:00+02:00",
   "eventClassification": {"eventTypeCode": "EQUIPMENT", "eventClassifierCode": "ACT", "equipmentEventTypeCode": "GTIN"},
-  "equipmentDetails": {"equipmentReference": "MSKU9023147", "emptyIndicatorCode": "EMPTY", "movementType": "IMPORT"}}]}', 'cblx');
+  "equipmentDetails": {"equipmentReference": "CBLU1234560", "emptyIndicatorCode": "EMPTY", "movementType": "IMPORT"}}]}', 'cblx');
 SELECT event_id, milestone FROM cbl.event WHERE event_id = 'own-1';
 DELETE FROM cbl.code_map WHERE NOT builtin;
 
-DELETE FROM cbl.event; DELETE FROM cbl.event_conflict; DELETE FROM cbl.event_reject;
-DELETE FROM cbl.event_pending; DELETE FROM cbl.shipment_state; DELETE FROM cbl.shipment;
-DELETE FROM cbl.party;
+-- Clean up: this test's rows only (earlier tests may leave theirs).
+CREATE TEMP TABLE mine AS
+  SELECT s.id FROM cbl.shipment s JOIN cbl.party p ON p.id = s.customer_id
+   WHERE p.kind = 'customer' AND p.code = 'FMT-DCSA';
+DELETE FROM cbl.event WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_conflict WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.shipment_state WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_reject WHERE reject_no > :r0;
+DELETE FROM cbl.event_pending WHERE source IN ('cblx', 'dcsa');
+DELETE FROM cbl.shipment WHERE id IN (SELECT id FROM mine);
+DELETE FROM cbl.party WHERE code IN ('FMT-DCSA', 'FMT-CBLX', 'FMT-LH', 'FMT-EK');
+DROP TABLE mine;

@@ -4,8 +4,8 @@
 -- docs/formats.md lists them.
 SET TimeZone = 'UTC';
 SELECT coalesce(max(reject_no), 0) AS r0 FROM cbl.event_reject \gset
-INSERT INTO cbl.party (kind, code, name, country) VALUES ('customer', 'ACME', 'Acme Trading GmbH', 'DE');
-SELECT cbl.create_shipment('PST-0001', 'postal', 'ACME', NULL, NULL, 'CN', 'DE', '{"s10": "RR123456785CN"}') AS s1 \gset
+INSERT INTO cbl.party (kind, code, name, country) VALUES ('customer', 'FMT-UPU', 'Acme Trading GmbH', 'DE');
+SELECT cbl.create_shipment('PST-0001', 'postal', 'FMT-UPU', NULL, NULL, 'CN', 'DE', '{"s10": "RR123456785CN"}') AS s1 \gset
 
 -- An item posted in China, held by German customs, delivered at the second
 -- attempt.  EME (held by customs) raises a customs hold with its code.
@@ -48,6 +48,15 @@ SELECT kind, count(*) FROM cbl.location_zone WHERE builtin GROUP BY kind ORDER B
 SELECT count(*) AS unknown_zones FROM cbl.location_zone z
  WHERE NOT EXISTS (SELECT 1 FROM pg_timezone_names n WHERE n.name = z.timezone);
 
-DELETE FROM cbl.event; DELETE FROM cbl.event_conflict; DELETE FROM cbl.event_reject;
-DELETE FROM cbl.event_pending; DELETE FROM cbl.shipment_state; DELETE FROM cbl.shipment;
-DELETE FROM cbl.party;
+-- Clean up: this test's rows only (earlier tests may leave theirs).
+CREATE TEMP TABLE mine AS
+  SELECT s.id FROM cbl.shipment s JOIN cbl.party p ON p.id = s.customer_id
+   WHERE p.kind = 'customer' AND p.code = 'FMT-UPU';
+DELETE FROM cbl.event WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_conflict WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.shipment_state WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_reject WHERE reject_no > :r0;
+DELETE FROM cbl.event_pending WHERE source IN ('cnpost', 'dpag');
+DELETE FROM cbl.shipment WHERE id IN (SELECT id FROM mine);
+DELETE FROM cbl.party WHERE code IN ('FMT-UPU', 'FMT-CBLX', 'FMT-LH', 'FMT-EK');
+DROP TABLE mine;

@@ -4,17 +4,17 @@
 SET TimeZone = 'UTC';
 SELECT coalesce(max(reject_no), 0) AS r0 FROM cbl.event_reject \gset
 INSERT INTO cbl.party (kind, code, name, country) VALUES
-  ('customer', 'ACME', 'Acme Trading Inc', 'US'),
-  ('carrier', 'CBLX', 'CBL Example Line', 'DK');
-SELECT cbl.create_shipment('FCL-3150', 'ocean_fcl', 'ACME', 'CBLX', NULL, 'CN', 'US',
-  '{"bl": "CBLXLAX250007", "container": "CSQU3054383"}') AS s1 \gset
-SELECT cbl.create_shipment('FCL-3151', 'ocean_fcl', 'ACME', 'CBLX', NULL, 'US', 'US',
+  ('customer', 'FMT-X12', 'Acme Trading Inc', 'US'),
+  ('carrier', 'FMT-CBLX', 'CBL Example Line', 'DK');
+SELECT cbl.create_shipment('FCL-3150', 'ocean_fcl', 'FMT-X12', 'FMT-CBLX', NULL, 'CN', 'US',
+  '{"bl": "CBLXLAX250007", "container": "CBLU7654322"}') AS s1 \gset
+SELECT cbl.create_shipment('FCL-3151', 'ocean_fcl', 'FMT-X12', 'FMT-CBLX', NULL, 'US', 'US',
   '{"bl": "21001ASK5V9U"}') AS s2 \gset
-SELECT cbl.create_shipment('LTL-1751807', 'import_only', 'ACME', 'CBLX', NULL, NULL, 'US',
+SELECT cbl.create_shipment('LTL-1751807', 'import_only', 'FMT-X12', 'FMT-CBLX', NULL, NULL, 'US',
   '{"other": "1751807"}') AS s3 \gset
-SELECT cbl.create_shipment('LTL-187676', 'import_only', 'ACME', 'CBLX', NULL, NULL, 'US',
+SELECT cbl.create_shipment('LTL-187676', 'import_only', 'FMT-X12', 'FMT-CBLX', NULL, NULL, 'US',
   '{"other": "187676"}') AS s4 \gset
-SELECT cbl.create_shipment('LTL-0542550913', 'import_only', 'ACME', 'CBLX', NULL, NULL, 'US',
+SELECT cbl.create_shipment('LTL-0542550913', 'import_only', 'FMT-X12', 'FMT-CBLX', NULL, NULL, 'US',
   '{"other": "0542550913"}') AS s5 \gset
 
 -- 315: three transaction sets in one interchange.  B4 times are local at the
@@ -87,6 +87,15 @@ SELECT * FROM cbl.ingest_events('x12-315', 'UNA:+.? ''UNB+UNOC:3');
 SELECT * FROM cbl.ingest_events('x12-315', 'ISA*00*');
 
 DELETE FROM cbl.location_zone WHERE NOT builtin;
-DELETE FROM cbl.event; DELETE FROM cbl.event_conflict; DELETE FROM cbl.event_reject;
-DELETE FROM cbl.event_pending; DELETE FROM cbl.shipment_state; DELETE FROM cbl.shipment;
-DELETE FROM cbl.party;
+-- Clean up: this test's rows only (earlier tests may leave theirs).
+CREATE TEMP TABLE mine AS
+  SELECT s.id FROM cbl.shipment s JOIN cbl.party p ON p.id = s.customer_id
+   WHERE p.kind = 'customer' AND p.code = 'FMT-X12';
+DELETE FROM cbl.event WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_conflict WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.shipment_state WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_reject WHERE reject_no > :r0;
+DELETE FROM cbl.event_pending WHERE source IN ('x12-315', 'x12-214');
+DELETE FROM cbl.shipment WHERE id IN (SELECT id FROM mine);
+DELETE FROM cbl.party WHERE code IN ('FMT-X12', 'FMT-CBLX', 'FMT-LH', 'FMT-EK');
+DROP TABLE mine;

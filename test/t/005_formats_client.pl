@@ -24,7 +24,7 @@ $node->safe_psql(
 CREATE EXTENSION cbl;
 INSERT INTO cbl.party (kind, code, name) VALUES ('customer', 'ACME', 'Acme'), ('carrier', 'CBLX', 'CBL Example Line');
 SELECT cbl.create_shipment('FCL-7001', 'ocean_fcl', 'ACME', 'CBLX', NULL, 'CN', 'DE',
-  '{"booking": "BKG7001234", "container": "MSKU9023147"}');
+  '{"booking": "BKG7001234", "container": "CBLU1234560"}');
 });
 
 my ($out, $err) = ('', '');
