@@ -13,8 +13,8 @@
  *	  code, a qualifier (maybe ""), a classifier that is "", PLN, EST or ACT,
  *	  a zone or places to find one for a local time, a UN/LOCODE or nothing
  *	  as location, and a payload that is a JSON object;
- *	- the same input parses to the same events again (ids derived from the
- *	  content are deterministic).
+ *	- the same input (up to 512 bytes) parses to the same events again (ids
+ *	  derived from the content are deterministic).
  */
 #ifndef CBL_FUZZ_FMT_H
 #define CBL_FUZZ_FMT_H
@@ -104,6 +104,9 @@ FuzzFormat(FmtParser parse, const uint8_t *data, size_t size)
 
 		for (size_t i = 0; i < FmtBatchSize(a); i++)
 			CheckEvent(FmtBatchGet(a, i));
+		/* determinism, on small inputs (the smoke run stays short) */
+		if (size > 512)
+			goto done;
 		if (!parse(b, (const char *) data, size, &opt, err2, sizeof(err2)) ||
 			FmtBatchSize(a) != FmtBatchSize(b))
 			abort();
@@ -117,6 +120,7 @@ FuzzFormat(FmtParser parse, const uint8_t *data, size_t size)
 				abort();
 		}
 	}
+done:
 	FmtBatchFree(a);
 	FmtBatchFree(b);
 	return 0;
