@@ -15,7 +15,8 @@ PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
 PARSER_SRCS = src/currency.c src/rounding.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
-	src/rate_card_parse.c src/rating.c src/duty_parse.c src/wire.c src/milestone_wire.c
+	src/rate_card_parse.c src/rating.c src/duty_parse.c src/wire.c src/milestone_wire.c \
+	src/fmt_common.c src/fmt_dcsa.c src/fmt_x12.c src/fmt_fsu.c src/fmt_onerecord.c
 
 OBJS = \
 	src/cbl.o \
@@ -33,6 +34,12 @@ OBJS = \
 	src/milestone_state.o \
 	src/event_parse.o \
 	src/event_ingest.o \
+	src/fmt_common.o \
+	src/fmt_dcsa.o \
+	src/fmt_x12.o \
+	src/fmt_fsu.o \
+	src/fmt_onerecord.o \
+	src/format_ingest.o \
 	src/rate_card_parse.o \
 	src/rating.o \
 	src/rate_card.o \
@@ -72,6 +79,10 @@ REGRESS = \
 	cron_optional \
 	security_roles \
 	security_definer \
+	formats_dcsa \
+	formats_x12 \
+	formats_air \
+	formats_upu \
 	docs_examples \
 	catalog \
 	drop_extension
@@ -144,7 +155,8 @@ install-as-needed:
 
 # ---------------------------------------------------------------------------
 # Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
-FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card recv
+FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card recv \
+	dcsa x12 fsu onerecord
 FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))

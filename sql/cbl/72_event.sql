@@ -206,7 +206,8 @@ DECLARE
   result cbl.ingest_result;
 BEGIN
   -- 1. Resolve milestones (directly or through cbl.code_map: the most
-  --    specific row, exact qualifier before '', then exact version before '')
+  --    specific row: the exact qualifier, then its prefixes up to a '.',
+  --    then ''; the exact version before ''; a user's row before a shipped one)
   --    and shipments.  A reference shared by several shipments (a container
   --    in LCL) fans the event out to each of them, and so does an event that
   --    names several references (separated by \x1f) of different shipments.
@@ -218,6 +219,10 @@ BEGIN
                                 CASE WHEN i.reject IS NOT NULL THEN i.reject
                                      WHEN i.milestone IS NOT NULL AND m.code IS NULL
                                        THEN format('Unknown milestone "%s"; table cbl.milestone lists them.', i.milestone)
+                                     WHEN i.milestone IS NULL AND cm.milestone IS NULL AND cm.reason_code IS NOT NULL
+                                       THEN format('%s code "%s"%s is not a milestone (%s): nothing to record.', i.standard, i.code,
+                                                   CASE WHEN i.qualifier <> '' THEN format(' (qualifier "%s")', i.qualifier) ELSE '' END,
+                                                   coalesce(cm.description, cm.reason_code))
                                      WHEN i.milestone IS NULL AND cm.milestone IS NULL
                                        THEN format('No milestone is mapped to %s code "%s"%s in cbl.code_map.', i.standard, i.code,
                                                    CASE WHEN i.qualifier IS NOT NULL THEN format(' (qualifier "%s")', i.qualifier) ELSE '' END)
@@ -239,11 +244,12 @@ BEGIN
               occurred_at, updated_at, location, reason_code, retracted, partial, payload, raw, reject)
     LEFT JOIN cbl.milestone m ON m.code = upper(i.milestone)
     LEFT JOIN LATERAL (
-      SELECT c.milestone, c.classifier, c.reason_code
+      SELECT c.milestone, c.classifier, c.reason_code, c.description
         FROM cbl.code_map c
        WHERE i.milestone IS NULL AND c.standard = i.standard AND c.code = i.code
-         AND c.version IN (coalesce(i.version, ''), '') AND c.qualifier IN (coalesce(i.qualifier, ''), '')
-       ORDER BY c.qualifier = '', c.version = ''
+         AND c.version IN (coalesce(i.version, ''), '')
+         AND (c.qualifier = '' OR c.qualifier = i.qualifier OR starts_with(i.qualifier, c.qualifier || '.'))
+       ORDER BY length(c.qualifier) DESC, c.version = '', c.builtin
        LIMIT 1) cm ON true
     LEFT JOIN LATERAL (
       SELECT l.shipment_id, min(r.ref) AS ref

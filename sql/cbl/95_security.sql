@@ -43,6 +43,7 @@ END $$;
 -- triggers accrue).  Their search path is pinned, pg_temp last.
 ALTER FUNCTION cbl.ingest_events(jsonb) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION cbl.ingest_events(text) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
+ALTER FUNCTION cbl.ingest_events(text, text, text, timestamptz) SECURITY DEFINER SET search_path = pg_catalog, pg_temp;
 ALTER FUNCTION cbl.upsert_event(text, text, text, text, text, timestamptz, timestamptz, text, text, boolean, jsonb)
   SECURITY DEFINER;
 
@@ -197,6 +198,7 @@ SET search_path = pg_catalog, pg_temp AS $$
     ('cbl_operator', 'function', 'cbl.attach_pending(bigint)', '{EXECUTE}'),
     ('cbl_operator', 'function', 'cbl.ingest_events(jsonb)', '{EXECUTE}'),
     ('cbl_operator', 'function', 'cbl.ingest_events(text)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.ingest_events(text, text, text, timestamptz)', '{EXECUTE}'),
     ('cbl_operator', 'function', 'cbl.upsert_event(text, text, text, text, text, timestamptz, timestamptz, text, text, boolean, jsonb)', '{EXECUTE}'),
     ('cbl_operator', 'function', 'cbl.scan_exceptions(timestamptz, bigint[], interval, interval, interval)', '{EXECUTE}'),
     -- finance: charges, settlement, reconciliation (objects of 84-89 skipped until installed)
@@ -239,6 +241,7 @@ SET search_path = pg_catalog, pg_temp AS $$
     -- integrations: ingest, nothing else (the ingest functions run as cbl's owner)
     ('cbl_integration', 'function', 'cbl.ingest_events(jsonb)', '{EXECUTE}'),
     ('cbl_integration', 'function', 'cbl.ingest_events(text)', '{EXECUTE}'),
+    ('cbl_integration', 'function', 'cbl.ingest_events(text, text, text, timestamptz)', '{EXECUTE}'),
     ('cbl_integration', 'function', 'cbl.upsert_event(text, text, text, text, text, timestamptz, timestamptz, text, text, boolean, jsonb)', '{EXECUTE}'),
     -- partners: their rows only (row-level security)
     ('cbl_partner', 'function', 'cbl.login_party_ids(name)', '{EXECUTE}'),

@@ -11,6 +11,7 @@ packages=(
 	libjansson-dev
 	perl libipc-run-perl     # prove, PostgreSQL::Test::Cluster (TAP tests)
 	clang libclang-rt-14-dev # libFuzzer and sanitizer runtimes (fuzz targets)
+	python3 python3-psycopg2 # the example client in docs/examples (test/t/005)
 )
 
 missing=()

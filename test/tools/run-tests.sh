@@ -101,7 +101,7 @@ fi
 
 # Scratch copy of the tree, owned by the server's OS user.
 work="$(scratch_dir test)"
-for d in sql expected input output data test; do
+for d in sql expected input output data test docs; do
 	[ -d "$CBL_ROOT/$d" ] && cp -R "$CBL_ROOT/$d" "$work/"
 done
 mkdir -p "$work/logs" "$work/regress" "$work/isolation" "$work/tap"

@@ -1,0 +1,101 @@
+-- Carrier formats: ANSI X12 315 (ocean status) and 214 (carrier shipment
+-- status) through cbl.ingest_events('x12-315' | 'x12-214', message)
+-- (docs/formats.md).  Fixtures are in test/fixtures/formats.
+SET TimeZone = 'UTC';
+SELECT coalesce(max(reject_no), 0) AS r0 FROM cbl.event_reject \gset
+INSERT INTO cbl.party (kind, code, name, country) VALUES
+  ('customer', 'FMT-X12', 'Acme Trading Inc', 'US'),
+  ('carrier', 'FMT-CBLX', 'CBL Example Line', 'DK');
+SELECT cbl.create_shipment('FCL-3150', 'ocean_fcl', 'FMT-X12', 'FMT-CBLX', NULL, 'CN', 'US',
+  '{"bl": "CBLXLAX250007", "container": "CBLU7654322"}') AS s1 \gset
+SELECT cbl.create_shipment('FCL-3151', 'ocean_fcl', 'FMT-X12', 'FMT-CBLX', NULL, 'US', 'US',
+  '{"bl": "21001ASK5V9U"}') AS s2 \gset
+SELECT cbl.create_shipment('LTL-1751807', 'import_only', 'FMT-X12', 'FMT-CBLX', NULL, NULL, 'US',
+  '{"other": "1751807"}') AS s3 \gset
+SELECT cbl.create_shipment('LTL-187676', 'import_only', 'FMT-X12', 'FMT-CBLX', NULL, NULL, 'US',
+  '{"other": "187676"}') AS s4 \gset
+SELECT cbl.create_shipment('LTL-0542550913', 'import_only', 'FMT-X12', 'FMT-CBLX', NULL, NULL, 'US',
+  '{"other": "0542550913"}') AS s5 \gset
+
+-- 315: three transaction sets in one interchange.  B4 times are local at the
+-- status location (the UN/LOCODE in B411): Shanghai is UTC+8, Los Angeles
+-- is on daylight time (UTC-7) from 9 March 2025.  The R4 function of that
+-- port (L loading, D discharge) is the code map qualifier.
+\set msg `cat test/fixtures/formats/x12_315_cbl_journey.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT e.event_id, e.shipment_ref, e.milestone, e.classifier, e.occurred_at,
+       e.occurred_at AT TIME ZONE (SELECT z.timezone FROM cbl.location_zone z
+                                    WHERE z.code IN (e.location, left(e.location, 2))
+                                    ORDER BY length(z.code) DESC LIMIT 1) AS local_time,
+       e.location, e.updated_at
+  FROM cbl.event e WHERE e.shipment_id = :s1 ORDER BY e.occurred_at;
+SELECT payload FROM cbl.event WHERE shipment_id = :s1 AND milestone = 'ARRIVED';
+-- the same file again: all duplicates
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+
+-- The published 315: its status location is a city (B411 LOCKBOURNE,
+-- qualifier CI) that cbl.location_zone does not know, so the time cannot be
+-- placed and the status is rejected with that reason.  Naming the place
+-- lets it through.
+\set msg `cat test/fixtures/formats/x12_315_x12-types_004010.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT position, reason FROM cbl.event_reject WHERE reject_no > :r0 ORDER BY reject_no;
+INSERT INTO cbl.location_zone (code, kind, timezone, description)
+VALUES ('LOCKBOURNE', 'place', 'America/New_York', 'Rickenbacker intermodal terminal, Ohio');
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT event_id, shipment_ref, milestone, classifier, occurred_at, payload->>'vessel_name' AS vessel,
+       payload->>'equipment' AS equipment
+  FROM cbl.event WHERE shipment_id = :s2;
+
+-- 214: the same interchange three ways: as published, with a byte-order
+-- mark and its ISA broken over two lines, and (another carrier) on a single
+-- line with no line break at all; and one whose segment terminator is the
+-- three-byte "…".  AT7 time code LT is local at the MS1 place (US-VT),
+-- ET is US Eastern time.
+\set msg `cat test/fixtures/formats/x12_214_EDI.Net_MGCTLYST-SAMPLE.edi`
+SELECT * FROM cbl.ingest_events('x12-214', :'msg');
+\set msg `cat test/fixtures/formats/x12_214_EDI.Net_bom-split-isa.edi`
+SELECT * FROM cbl.ingest_events('x12-214', :'msg');
+\set msg `cat test/fixtures/formats/x12_214_ballerina_single-line.edi`
+SELECT * FROM cbl.ingest_events('x12-214', :'msg');
+\set msg `cat test/fixtures/formats/x12_214_staedi_ellipses-segterm.edi`
+SELECT * FROM cbl.ingest_events('x12-214', :'msg');
+SELECT s.reference, e.milestone, e.classifier, e.occurred_at, e.payload->>'time_code' AS tc,
+       e.payload->>'city' AS city, e.payload->>'state' AS state, e.shipment_ref
+  FROM cbl.event e JOIN cbl.shipment s ON s.id = e.shipment_id
+ WHERE e.source = 'x12-214' ORDER BY s.reference, e.occurred_at;
+SELECT position, reason FROM cbl.event_reject WHERE reject_no > :r0 AND element LIKE '%K2%' ORDER BY reject_no;
+SELECT max(reject_no) AS r1 FROM cbl.event_reject \gset
+
+-- Defects, one per transaction set: a wrong segment count (SE01), a day
+-- that does not exist, an unknown status code, and an interchange cut off
+-- in its first set.  The good set of the same interchange goes in.
+\set msg `cat test/fixtures/formats/x12_315_cbl_defects.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+-- broken group and interchange trailers reject the sets inside them
+\set msg `cat test/fixtures/formats/x12_214_cbl_defects.edi`
+SELECT * FROM cbl.ingest_events('x12-214', :'msg');
+SELECT position, reason, split_part(element, '~', 1) AS first_segment FROM cbl.event_reject
+ WHERE reject_no > :r1 ORDER BY reject_no;
+SELECT milestone, occurred_at FROM cbl.event WHERE shipment_id = :s1 AND milestone = 'IMPORT_CLEARED';
+-- a 214 is not a 315
+\set msg `cat test/fixtures/formats/x12_214_EDI.Net_MGCTLYST-SAMPLE.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT reason FROM cbl.event_reject ORDER BY reject_no DESC LIMIT 1;
+-- text that is not X12 at all is an error
+SELECT * FROM cbl.ingest_events('x12-315', 'UNA:+.? ''UNB+UNOC:3');
+SELECT * FROM cbl.ingest_events('x12-315', 'ISA*00*');
+
+DELETE FROM cbl.location_zone WHERE NOT builtin;
+-- Clean up: this test's rows only (earlier tests may leave theirs).
+CREATE TEMP TABLE mine AS
+  SELECT s.id FROM cbl.shipment s JOIN cbl.party p ON p.id = s.customer_id
+   WHERE p.kind = 'customer' AND p.code = 'FMT-X12';
+DELETE FROM cbl.event WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_conflict WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.shipment_state WHERE shipment_id IN (SELECT id FROM mine);
+DELETE FROM cbl.event_reject WHERE reject_no > :r0;
+DELETE FROM cbl.event_pending WHERE source IN ('x12-315', 'x12-214');
+DELETE FROM cbl.shipment WHERE id IN (SELECT id FROM mine);
+DELETE FROM cbl.party WHERE code IN ('FMT-X12', 'FMT-CBLX', 'FMT-LH', 'FMT-EK');
+DROP TABLE mine;
