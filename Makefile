@@ -15,7 +15,7 @@ PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
 PARSER_SRCS = src/currency.c src/rounding.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
-	src/rate_card_parse.c src/rating.c src/duty_parse.c
+	src/rate_card_parse.c src/rating.c src/duty_parse.c src/recon_parse.c
 
 OBJS = \
 	src/cbl.o \
@@ -35,7 +35,9 @@ OBJS = \
 	src/rating.o \
 	src/rate_card.o \
 	src/duty_parse.o \
-	src/customs.o
+	src/customs.o \
+	src/recon_parse.o \
+	src/recon_agg.o
 
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/cbl/*.sql))
@@ -140,7 +142,7 @@ install-as-needed:
 
 # ---------------------------------------------------------------------------
 # Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
-FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card
+FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card recon_accum
 FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))
