@@ -70,6 +70,12 @@ REGRESS = \
 	rating_features \
 	rating_errors \
 	cron_optional \
+	charges \
+	billing_triggers \
+	reconcile \
+	recon_agg \
+	money_views \
+	billing \
 	docs_examples \
 	catalog \
 	drop_extension

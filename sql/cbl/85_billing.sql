@@ -22,8 +22,11 @@ CREATE TABLE cbl.billing_trigger (
   note         text,
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (framework, milestone, action),
-  CONSTRAINT billing_trigger_step_fkey FOREIGN KEY (framework, milestone)
-    REFERENCES cbl.framework_step (framework, milestone) ON DELETE CASCADE,
+  -- (framework, milestone) is a step: checked by billing_trigger_check; a
+  -- foreign key to cbl.framework_step would stand in the way of its
+  -- builtin guard
+  CONSTRAINT billing_trigger_framework_fkey FOREIGN KEY (framework) REFERENCES cbl.framework (code) ON DELETE CASCADE,
+  CONSTRAINT billing_trigger_milestone_fkey FOREIGN KEY (milestone) REFERENCES cbl.milestone (code),
   CONSTRAINT billing_trigger_card_action_check CHECK (card IS NULL OR action <> 'bill_duties')
 );
 COMMENT ON TABLE cbl.billing_trigger IS
@@ -37,6 +40,39 @@ COMMENT ON COLUMN cbl.billing_trigger.card IS
 COMMENT ON COLUMN cbl.billing_trigger.note IS 'free text';
 COMMENT ON COLUMN cbl.billing_trigger.created_at IS 'when the trigger was added';
 SELECT pg_catalog.pg_extension_config_dump('cbl.billing_trigger', '');
+
+-- A billing trigger belongs to a step of its framework, and goes with it.
+CREATE FUNCTION cbl.billing_trigger_step_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'framework_step' THEN
+    DELETE FROM cbl.billing_trigger b
+     WHERE b.framework = OLD.framework AND b.milestone = OLD.milestone
+       AND NOT EXISTS (SELECT 1 FROM cbl.framework_step s
+                        WHERE s.framework = OLD.framework AND s.milestone = OLD.milestone);
+    RETURN NULL;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM cbl.framework_step s
+                  WHERE s.framework = NEW.framework AND s.milestone = NEW.milestone) THEN
+    RAISE EXCEPTION 'milestone % is not a step of framework %', NEW.milestone, NEW.framework
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'A billing trigger names a step of its framework; cbl.v_framework lists them.';
+  END IF;
+  RETURN NEW;
+END $$;
+COMMENT ON FUNCTION cbl.billing_trigger_step_check() IS
+  'trigger: a billing trigger names a step of its framework; deleting (or moving) a step deletes its billing triggers';
+REVOKE ALL ON FUNCTION cbl.billing_trigger_step_check() FROM PUBLIC;
+CREATE TRIGGER billing_trigger_step_check
+  BEFORE INSERT OR UPDATE ON cbl.billing_trigger
+  FOR EACH ROW EXECUTE FUNCTION cbl.billing_trigger_step_check();
+COMMENT ON TRIGGER billing_trigger_step_check ON cbl.billing_trigger IS 'the framework and milestone name a step';
+CREATE TRIGGER framework_step_billing_triggers
+  AFTER DELETE OR UPDATE OF framework, milestone ON cbl.framework_step
+  FOR EACH ROW EXECUTE FUNCTION cbl.billing_trigger_step_check();
+COMMENT ON TRIGGER framework_step_billing_triggers ON cbl.framework_step IS
+  'a step that goes away takes its billing triggers with it (cbl.billing_trigger)';
 GRANT SELECT ON cbl.billing_trigger TO PUBLIC;
 
 -- What a shipment is rated from: the document cbl.rate() takes, and for

@@ -50,6 +50,7 @@ SELECT c.shipment_id,
        c.rate_card_version,
        c.step,
        c.reference,
+       c.trigger_key,
        c.adjusts_charge_no,
        c.status,
        c.voided_at,
@@ -110,6 +111,8 @@ COMMENT ON COLUMN cbl.v_charge.rate_card IS 'rate card that priced it, if rated'
 COMMENT ON COLUMN cbl.v_charge.rate_card_version IS 'version of that rate card';
 COMMENT ON COLUMN cbl.v_charge.step IS 'milestone whose billing trigger accrued it, if any';
 COMMENT ON COLUMN cbl.v_charge.reference IS 'what it is for within the shipment, e.g. a container number';
+COMMENT ON COLUMN cbl.v_charge.trigger_key IS
+  'idempotency key of an automatic accrual (milestone:action:fee code, :n for the n-th adjustment); NULL for other charges';
 COMMENT ON COLUMN cbl.v_charge.adjusts_charge_no IS 'the charge an adjustment corrects or reverses';
 COMMENT ON COLUMN cbl.v_charge.status IS 'open, settled or voided';
 COMMENT ON COLUMN cbl.v_charge.voided_at IS 'when it was voided';
