@@ -63,10 +63,12 @@ SELECT direction, fee_code, amount, origin, adjusts_charge_no IS NOT NULL AS adj
  ORDER BY direction DESC, fee_code;
 
 -- A manual charge, and its void.
-SELECT charge_no AS doc_charge, amount, status
+SELECT fee_code, amount, status
   FROM cbl.add_charge('NW-1001', NULL, 'receivable', 'DOC', '5.00 EUR', '2026-03-02 12:00+00',
-                      note => 'paper documents') \gset
-SELECT status, void_reason FROM cbl.void_charge(:nw1001, :doc_charge, 'waived for a new customer');
+                      note => 'paper documents');
+SELECT c.status, c.void_reason
+  FROM cbl.charge d, cbl.void_charge(d.shipment_id, d.charge_no, 'waived for a new customer') c
+ WHERE d.shipment_id = cbl.find_shipment('NW-1001') AND d.fee_code = 'DOC' AND d.status = 'open';
 
 -- A second parcel, to the United States: 2 kg.  Sell (zone 3): FRT 48.00
 -- raised to the zone minimum 55.00, FSC 14.5% = 7.975 -> 7.98, CUS 25.00.
@@ -124,14 +126,14 @@ SELECT cbl.import_carrier_invoice('{
     {"shipment": "NW-1001", "fee_code": "SSC", "amount": 1.50},
     {"shipment": "NW-1001", "fee_code": "RES", "amount": 5.50},
     {"shipment": "NW-1002", "fee_code": "FRT", "amount": "30.00"},
-    {"shipment": "NW-1002", "fee_code": "FSC", "amount": "3.50 EUR"}]}') AS invoice \gset
-SELECT * FROM cbl.reconcile_invoice(:invoice, tolerance_abs => '0.05 EUR');
+    {"shipment": "NW-1002", "fee_code": "FSC", "amount": "3.50 EUR"}]}') > 0 AS imported;
+SELECT * FROM cbl.reconcile_invoice(cbl.carrier_invoice_id('SKYEXP', 'SKY-2026-03'), tolerance_abs => '0.05 EUR');
 SELECT line_no, shipment_reference, fee_code, expected, invoiced, variance, outcome
   FROM cbl.v_reconciliation WHERE invoice_no = 'SKY-2026-03' ORDER BY item_no;
 
 -- The same summary from the aggregate, over the pairs.
 SELECT (cbl.recon_agg(expected, invoiced, 0.05)).*
-  FROM cbl.invoice_reconciliation WHERE invoice_id = :invoice;
+  FROM cbl.invoice_reconciliation WHERE invoice_id = cbl.carrier_invoice_id('SKYEXP', 'SKY-2026-03');
 
 -- Margin in euros (the reporting currency), and leakage: the security
 -- fee was never billed on.  NW-1001: revenue 20.50 + 2.97 = 23.47, cost
