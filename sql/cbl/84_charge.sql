@@ -272,10 +272,16 @@ SELECT pg_catalog.pg_extension_config_dump('cbl.charge_charge_no_seq', '');
 CREATE FUNCTION cbl.charge_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ref text;
 BEGIN
+  IF OLD.status = 'open' THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  SELECT s.reference INTO ref FROM cbl.shipment s WHERE s.id = OLD.shipment_id;
   IF TG_OP = 'DELETE' THEN
     IF OLD.status <> 'open' THEN
-      RAISE EXCEPTION 'charge % of shipment % is % and cannot be deleted', OLD.charge_no, OLD.shipment_id, OLD.status
+      RAISE EXCEPTION 'charge % of shipment % is % and cannot be deleted', OLD.charge_no, ref, OLD.status
         USING ERRCODE = 'LG023',
               HINT = CASE OLD.status WHEN 'settled' THEN 'Void it with cbl.void_charge(), which adds a reversing adjustment.'
                                      ELSE 'A voided charge stays as a record of the correction.' END;
@@ -290,7 +296,7 @@ BEGIN
          (OLD.shipment_id, OLD.charge_no, OLD.party_id, OLD.direction, OLD.fee_code, OLD.amount::text,
           OLD.accrued_at, OLD.origin, OLD.rate_card, OLD.rate_card_version, OLD.step, OLD.reference,
           OLD.trigger_key, OLD.adjusts_charge_no, OLD.status, OLD.voided_at, OLD.void_reason, OLD.created_at) THEN
-    RAISE EXCEPTION 'charge % of shipment % is % and cannot be changed', OLD.charge_no, OLD.shipment_id, OLD.status
+    RAISE EXCEPTION 'charge % of shipment % is % and cannot be changed', OLD.charge_no, ref, OLD.status
       USING ERRCODE = 'LG023',
             DETAIL = CASE OLD.status WHEN 'settled' THEN 'A settled charge is on a statement; statements never change.'
                                      ELSE 'A voided charge stays as a record of the correction.' END,
@@ -417,20 +423,26 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   c cbl.charge;
   result cbl.charge;
+  ref text;
 BEGIN
   IF shipment_id IS NULL OR charge_no IS NULL OR reason IS NULL OR btrim(reason) = '' THEN
     RAISE EXCEPTION 'voiding a charge needs its shipment id, its number and a reason'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  SELECT s.reference INTO ref FROM cbl.shipment s WHERE s.id = void_charge.shipment_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'there is no shipment %', shipment_id
+      USING ERRCODE = 'LG020';
+  END IF;
   SELECT * INTO c FROM cbl.charge x
    WHERE x.shipment_id = void_charge.shipment_id AND x.charge_no = void_charge.charge_no
      FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'shipment % has no charge %', shipment_id, charge_no
+    RAISE EXCEPTION 'shipment % has no charge %', ref, charge_no
       USING ERRCODE = 'LG020';
   END IF;
   IF c.status = 'voided' THEN
-    RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, shipment_id
+    RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, ref
       USING ERRCODE = 'LG022',
             DETAIL = format('It was voided at %s: %s', c.voided_at, c.void_reason);
   END IF;
@@ -446,7 +458,7 @@ BEGIN
                 AND a.origin = 'adjustment' AND a.status <> 'voided'
                 AND a.trigger_key IS NULL
                 AND a.amount OPERATOR(cbl.=) (OPERATOR(cbl.-) c.amount)) THEN
-    RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, shipment_id
+    RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, ref
       USING ERRCODE = 'LG022',
             DETAIL = 'It is settled, and an adjustment reversing it exists.';
   END IF;
