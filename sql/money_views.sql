@@ -7,16 +7,18 @@ SET datestyle = 'ISO, YMD';
 SET timezone = 'UTC';
 
 INSERT INTO cbl.party (kind, code, name, billing_currency) VALUES
-  ('customer', 'MV-CUST', 'Views customer', 'EUR'), ('carrier', 'MV-CAR', 'Views carrier', NULL);
-SELECT cbl.set_fx_rate('EUR', 'USD', '2026-03-01', 1.10, 'money views test'),
-       cbl.set_fx_rate('EUR', 'USD', '2026-04-01', 1.20, 'money views test'),
-       cbl.set_fx_rate('GBP', 'USD', '2026-03-01', 1.25, 'money views test');
-SELECT cbl.set_setting('reporting_currency', 'EUR');
+  ('customer', 'MV-CUST', 'Views customer', 'SEK'), ('carrier', 'MV-CAR', 'Views carrier', NULL);
+-- Currencies no other test uses, so that their rates are ours alone.
+SELECT cbl.set_fx_rate('SEK', 'NOK', '2026-03-01', 0.95, 'money views test'),
+       cbl.set_fx_rate('SEK', 'NOK', '2026-04-01', 1.20, 'money views test'),
+       cbl.set_fx_rate('DKK', 'USD', '2026-03-01', 0.145, 'money views test'),
+       cbl.set_fx_rate('USD', 'SEK', '2026-03-01', 10.50, 'money views test');
+SELECT cbl.set_setting('reporting_currency', 'SEK');
 
 -- cbl.fx_rate_span gives, for every day, the rate cbl.fx_rate_on gives.
 SELECT count(*) AS days_checked,
        count(*) FILTER (WHERE s.num / s.den IS DISTINCT FROM o.num / o.den) AS disagreements
-  FROM (VALUES ('EUR', 'USD'), ('USD', 'EUR'), ('GBP', 'USD'), ('USD', 'GBP'), ('EUR', 'GBP')) p(b, q)
+  FROM (VALUES ('SEK', 'NOK'), ('NOK', 'SEK'), ('DKK', 'USD'), ('USD', 'DKK'), ('DKK', 'SEK'), ('USD', 'SEK')) p(b, q)
  CROSS JOIN generate_series(DATE '2026-02-27', DATE '2026-04-03', '1 day') d(day)
   LEFT JOIN cbl.fx_rate_on(p.b, p.q, d.day::date) o ON true
   LEFT JOIN cbl.fx_rate_span s ON s.base = p.b AND s.quote = p.q AND s.valid_from <= d.day
@@ -26,24 +28,25 @@ SELECT cbl.create_shipment('MV-1', 'express_parcel', 'MV-CUST', 'MV-CAR', origin
 SELECT cbl.create_shipment('MV-2', 'express_parcel', 'MV-CUST', 'MV-CAR', origin => 'US', destination => 'DE') AS m2 \gset
 SELECT cbl.create_shipment('MV-3', 'express_parcel', 'MV-CUST', 'MV-CAR', origin => 'DE', destination => 'FR') AS m3 \gset
 
--- MV-1: 110.00 USD at 1.10 = 100.00 EUR (inverse rate); 10.00 EUR; cost
--- 62.50 GBP through the pivot USD: 62.50 x 1.25 / 1.10 = 71.022727 EUR;
--- 5.00 CHF has no rate (left out, counted); in April 24.00 USD at 1.20 =
--- 20.00 EUR.  MV-2: 50.00 and cost 40.00 EUR; a voided 5.00 does not count.
+-- MV-1: 95.00 NOK at the inverse of 0.95 = 100.00 SEK; 10.00 SEK; cost
+-- 62.50 DKK through the pivot USD: 62.50 x 0.145 x 10.50 = 95.15625 SEK;
+-- 5.00 CHF has no rate (left out, counted); in April 24.00 NOK at the
+-- inverse of 1.20 = 20.00 SEK.  MV-2: 50.00 and cost 40.00 SEK; a voided
+-- 5.00 does not count.
 SELECT count(*) AS charges FROM (
-  SELECT cbl.add_charge('MV-1', NULL, 'receivable', 'FRT', '110.00 USD', '2026-03-10 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-1', NULL, 'receivable', 'FSC', '10.00 EUR', '2026-03-10 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-1', NULL, 'payable', 'FRT', '62.50 GBP', '2026-03-10 12:00+00')
+  SELECT cbl.add_charge('MV-1', NULL, 'receivable', 'FRT', '95.00 NOK', '2026-03-10 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-1', NULL, 'receivable', 'FSC', '10.00 SEK', '2026-03-10 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-1', NULL, 'payable', 'FRT', '62.50 DKK', '2026-03-10 12:00+00')
   UNION ALL SELECT cbl.add_charge('MV-1', NULL, 'payable', 'SSC', '5.00 CHF', '2026-03-10 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-1', NULL, 'receivable', 'STO', '24.00 USD', '2026-04-02 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'receivable', 'FRT', '50.00 EUR', '2026-03-16 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'payable', 'FRT', '40.00 EUR', '2026-03-16 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'receivable', 'DOC', '5.00 EUR', '2026-03-16 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'payable', 'THC', '15.00 EUR', '2026-03-16 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'receivable', 'THC', '15.00 EUR', '2026-03-16 12:00+00')
-  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'payable', 'DEM', '20.00 EUR', '2026-03-16 12:00+00')) x;
+  UNION ALL SELECT cbl.add_charge('MV-1', NULL, 'receivable', 'STO', '24.00 NOK', '2026-04-02 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'receivable', 'FRT', '50.00 SEK', '2026-03-16 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'payable', 'FRT', '40.00 SEK', '2026-03-16 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'receivable', 'DOC', '5.00 SEK', '2026-03-16 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'payable', 'THC', '15.00 SEK', '2026-03-16 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'receivable', 'THC', '15.00 SEK', '2026-03-16 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-2', NULL, 'payable', 'DEM', '20.00 SEK', '2026-03-16 12:00+00')) x;
 -- MV-2's handling billed, then credited (netted to zero); its demurrage voided.
-SELECT origin FROM cbl.add_charge('MV-2', NULL, 'receivable', 'THC', '-15.00 EUR', '2026-03-17 12:00+00', origin => 'adjustment',
+SELECT origin FROM cbl.add_charge('MV-2', NULL, 'receivable', 'THC', '-15.00 SEK', '2026-03-17 12:00+00', origin => 'adjustment',
                                   adjusts_charge_no => (SELECT charge_no FROM cbl.charge WHERE shipment_id = :m2 AND fee_code = 'THC' AND direction = 'receivable'));
 SELECT count(*) AS voided FROM cbl.charge c, cbl.void_charge(c.shipment_id, c.charge_no, 'test')
  WHERE c.shipment_id = :m2 AND c.fee_code IN ('DOC', 'DEM');
@@ -54,13 +57,13 @@ SELECT count(*) AS charges_seen,
   FROM cbl.v_charge v
   JOIN cbl.charge c ON c.shipment_id = v.shipment_id AND c.charge_no = v.charge_no
  CROSS JOIN LATERAL (SELECT CASE WHEN cbl.currency(c.amount) = 'CHF' THEN NULL
-                                 ELSE cbl.convert(c.amount, 'EUR', v.accrual_date) END AS converted) x
+                                 ELSE cbl.convert(c.amount, 'SEK', v.accrual_date) END AS converted) x
  WHERE v.shipment_id IN (:m1, :m2);
 SELECT shipment_reference, direction, fee_code, fee_group, amount, currency, accrual_month, reporting_amount, reporting_rate, status
   FROM cbl.v_charge WHERE shipment_id IN (:m1, :m2) ORDER BY shipment_reference, accrued_at, direction DESC, fee_code, charge_no;
 
--- Margin per shipment and month.  MV-1 March: 110.00 - 71.022727 =
--- 38.977273 (35.43%); April: 20.00.  MV-2: 50.00 + 15.00 - 15.00 = 50.00
+-- Margin per shipment and month.  MV-1 March: 110.00 - 95.15625 =
+-- 14.84375 (13.49%); April: 20.00.  MV-2: 50.00 + 15.00 - 15.00 = 50.00
 -- revenue, 40.00 + 15.00 cost: margin -5.00.
 SELECT shipment_reference, month, customer_code, lane, reporting_currency, revenue, cost, margin, margin_pct,
        charges, unconverted_charges
@@ -78,7 +81,7 @@ SELECT shipment_reference, customer_code, party_kind, party_code, fee_group, fee
 -- MV-3: booked 31 March 23:30 UTC, which is 1 April in Berlin.  March
 -- (UTC): 3 shipments, 2 delivered, 50% on time, (6.5 + 24) / 2 = 15.25 h,
 -- 1 exception per 3 shipments = 33.33 per 100; revenue 100.00 + 10.00 +
--- 50.00 = 160.00, cost 71.022727 + 55.00 = 126.022727, one charge
+-- 50.00 = 160.00, cost 95.15625 + 55.00 = 150.15625, one charge
 -- unconverted.  April: 20.00.
 SELECT accepted FROM cbl.ingest_events('[
   {"source": "mv", "event_id": "1-bk", "shipment": "MV-1", "milestone": "BOOKED", "classifier": "ACT", "occurred_at": "2026-03-09T08:00:00Z"},

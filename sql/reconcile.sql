@@ -19,7 +19,7 @@ END $$;
 INSERT INTO cbl.party (kind, code, name) VALUES
   ('customer', 'RC-SHIPPER', 'Shipper'), ('carrier', 'RC-LINE', 'Ocean line'),
   ('carrier', 'RC-TRUCK', 'Trucker'), ('agent', 'RC-LINE', 'Ocean line agency');
--- F1: two 40' containers; F2 shares container MSKU9070323 (LCL); F3 in USD.
+-- F1: two 40' containers; F2 shares container MSKU9070323 (LCL); F3 in SGD.
 SELECT cbl.create_shipment('RC-F1', 'ocean_fcl', 'RC-SHIPPER', 'RC-LINE', origin => 'DE', destination => 'CN',
                            refs => '{"bl": "HLCUHAM260300001", "container": ["CSQU3054383", "MSKU9070323"]}') AS f1 \gset
 SELECT cbl.create_shipment('RC-F2', 'ocean_lcl', 'RC-SHIPPER', 'RC-LINE', origin => 'DE', destination => 'CN',
@@ -42,7 +42,7 @@ SELECT count(*) AS charges FROM (
   UNION ALL SELECT cbl.add_charge('RC-F1', NULL, 'receivable', 'OFR', '4000.00 EUR', '2026-03-02 00:00+00')
   UNION ALL SELECT cbl.add_charge('RC-F1', 'RC-TRUCK', 'payable', 'PUP', '120.00 EUR', '2026-03-01 00:00+00')
   UNION ALL SELECT cbl.add_charge('RC-F2', NULL, 'payable', 'OFR', '95.00 EUR', '2026-03-02 00:00+00')
-  UNION ALL SELECT cbl.add_charge('RC-F3', NULL, 'payable', 'OFR', '1100.00 USD', '2026-03-05 00:00+00')) x;
+  UNION ALL SELECT cbl.add_charge('RC-F3', NULL, 'payable', 'OFR', '1400.00 SGD', '2026-03-05 00:00+00')) x;
 SELECT count(*) AS adjustments FROM (
   SELECT cbl.add_charge('RC-F1', NULL, 'payable', 'DEM', '-50.00 EUR', '2026-03-20 00:00+00', origin => 'adjustment',
                         adjusts_charge_no => (SELECT charge_no FROM cbl.charge WHERE shipment_id = :f1 AND fee_code = 'DEM'))
@@ -50,9 +50,9 @@ SELECT count(*) AS adjustments FROM (
   SELECT cbl.add_charge('RC-F1', NULL, 'payable', 'AHS', '-80.00 EUR', '2026-03-02 00:00+00', origin => 'adjustment',
                         adjusts_charge_no => (SELECT charge_no FROM cbl.charge WHERE shipment_id = :f1 AND fee_code = 'AHS'))) x;
 SELECT status FROM cbl.void_charge(:f1, (SELECT charge_no FROM cbl.charge WHERE shipment_id = :f1 AND fee_code = 'MISC'), 'not used');
--- EUR/USD on the accrual day of F3's freight: 1 EUR = 1.10 USD, so
--- 1100.00 USD is expected as 1000.00 EUR.
-SELECT cbl.set_fx_rate('EUR', 'USD', '2026-03-01', 1.10, 'reconcile test');
+-- EUR/SGD on the accrual day of F3's freight: 1 EUR = 1.40 SGD, so
+-- 1400.00 SGD is expected as 1000.00 EUR.
+SELECT cbl.set_fx_rate('EUR', 'SGD', '2026-03-01', 1.40, 'reconcile test');
 
 -- Import: the document is checked, line by line.
 SELECT pg_temp.try($$SELECT cbl.import_carrier_invoice('[]')$$) AS not_an_object;
@@ -80,7 +80,7 @@ SELECT count(*) AS nothing_imported FROM cbl.carrier_invoice WHERE invoice_no = 
 -- reference (paired), demurrage 250 as expected after its adjustment,
 -- storage nobody expected, a line naming F2 by its shared container (it
 -- names two shipments: unexpected), one naming nothing known, and F3's
--- 1100.00 USD freight invoiced as 1000.00 EUR (matched).  The trucker's
+-- 1400.00 SGD freight invoiced as 1000.00 EUR (matched).  The trucker's
 -- pickup, the voided seal, the reversed inspection and the receivable are
 -- not expected; F2's freight is not expected either, as no line names F2
 -- alone: nothing is missing.

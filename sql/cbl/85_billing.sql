@@ -22,15 +22,15 @@ CREATE TABLE cbl.billing_trigger (
   note         text,
   created_at   timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (framework, milestone, action),
-  -- (framework, milestone) is a step: checked by billing_trigger_check; a
-  -- foreign key to cbl.framework_step would stand in the way of its
+  -- (framework, milestone) is a step: checked by billing_trigger_step_check;
+  -- a foreign key to cbl.framework_step would stand in the way of its
   -- builtin guard
   CONSTRAINT billing_trigger_framework_fkey FOREIGN KEY (framework) REFERENCES cbl.framework (code) ON DELETE CASCADE,
   CONSTRAINT billing_trigger_milestone_fkey FOREIGN KEY (milestone) REFERENCES cbl.milestone (code),
   CONSTRAINT billing_trigger_card_action_check CHECK (card IS NULL OR action <> 'bill_duties')
 );
 COMMENT ON TABLE cbl.billing_trigger IS
-  'what a framework step charges when its milestone actually happens: bill the sell card, accrue the buy card, or bill duties and taxes; any framework, shipped ones included';
+  'what a framework step charges when its milestone actually happens: bill the sell card, accrue the buy card, or bill duties and taxes; any framework, shipped ones included; a trigger whose step was removed fires no more';
 COMMENT ON COLUMN cbl.billing_trigger.framework IS 'framework code';
 COMMENT ON COLUMN cbl.billing_trigger.milestone IS 'milestone of a step of the framework; its ACT time triggers the charges';
 COMMENT ON COLUMN cbl.billing_trigger.action IS
@@ -41,18 +41,13 @@ COMMENT ON COLUMN cbl.billing_trigger.note IS 'free text';
 COMMENT ON COLUMN cbl.billing_trigger.created_at IS 'when the trigger was added';
 SELECT pg_catalog.pg_extension_config_dump('cbl.billing_trigger', '');
 
--- A billing trigger belongs to a step of its framework, and goes with it.
+-- A billing trigger names a step of its framework when it is written.  If
+-- the step is later removed, the trigger stays but fires no more
+-- (cbl.accrue_charges joins the steps); it fires again if the step returns.
 CREATE FUNCTION cbl.billing_trigger_step_check() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  IF TG_TABLE_NAME = 'framework_step' THEN
-    DELETE FROM cbl.billing_trigger b
-     WHERE b.framework = OLD.framework AND b.milestone = OLD.milestone
-       AND NOT EXISTS (SELECT 1 FROM cbl.framework_step s
-                        WHERE s.framework = OLD.framework AND s.milestone = OLD.milestone);
-    RETURN NULL;
-  END IF;
   IF NOT EXISTS (SELECT 1 FROM cbl.framework_step s
                   WHERE s.framework = NEW.framework AND s.milestone = NEW.milestone) THEN
     RAISE EXCEPTION 'milestone % is not a step of framework %', NEW.milestone, NEW.framework
@@ -62,18 +57,12 @@ BEGIN
   RETURN NEW;
 END $$;
 COMMENT ON FUNCTION cbl.billing_trigger_step_check() IS
-  'trigger: a billing trigger names a step of its framework; deleting (or moving) a step deletes its billing triggers';
+  'trigger: a billing trigger names a step of its framework';
 REVOKE ALL ON FUNCTION cbl.billing_trigger_step_check() FROM PUBLIC;
 CREATE TRIGGER billing_trigger_step_check
   BEFORE INSERT OR UPDATE ON cbl.billing_trigger
   FOR EACH ROW EXECUTE FUNCTION cbl.billing_trigger_step_check();
 COMMENT ON TRIGGER billing_trigger_step_check ON cbl.billing_trigger IS 'the framework and milestone name a step';
-CREATE TRIGGER framework_step_billing_triggers
-  AFTER DELETE OR UPDATE OF framework, milestone ON cbl.framework_step
-  FOR EACH ROW EXECUTE FUNCTION cbl.billing_trigger_step_check();
-COMMENT ON TRIGGER framework_step_billing_triggers ON cbl.framework_step IS
-  'a step that goes away takes its billing triggers with it (cbl.billing_trigger)';
-GRANT SELECT ON cbl.billing_trigger TO PUBLIC;
 
 -- What a shipment is rated from: the document cbl.rate() takes, and for
 -- duties the goods of cbl.duty_quote().  Keyed by shipment (Citus).
@@ -263,6 +252,7 @@ BEGIN
     FROM cbl.shipment s
     JOIN cbl.framework f ON f.code = s.framework
     JOIN cbl.billing_trigger bt ON bt.framework = s.framework
+    JOIN cbl.framework_step fs ON fs.framework = bt.framework AND fs.milestone = bt.milestone
     JOIN cbl.party cu ON cu.id = s.customer_id
     LEFT JOIN cbl.party ca ON ca.id = s.carrier_id
     LEFT JOIN cbl.shipment_state st ON st.shipment_id = s.id
