@@ -118,7 +118,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest bench-recon regen-data
 
 deps:
 	@bash test/tools/deps.sh
@@ -179,6 +179,10 @@ bench-rating:
 # Ingest: 1M canonical events against COPY of the same rows, and a replay.
 bench-ingest:
 	@bash test/bench/ingest.sh
+
+# Reconciliation: a 100 000-line carrier invoice against plain SQL.
+bench-recon:
+	@bash test/bench/recon.sh
 
 # Regenerate the compiled-in ISO tables and seed SQL from src/data.
 regen-data:

@@ -141,10 +141,10 @@ COMMENT ON COLUMN cbl.carrier_invoice_line.description IS 'the carrier''s text f
 SELECT pg_catalog.pg_extension_config_dump('cbl.carrier_invoice_line', '');
 
 CREATE TABLE cbl.invoice_reconciliation (
-  invoice_id     bigint NOT NULL REFERENCES cbl.carrier_invoice (id) ON DELETE CASCADE,
+  invoice_id     bigint NOT NULL,
   item_no        integer NOT NULL,
   line_no        integer,
-  shipment_id    bigint REFERENCES cbl.shipment (id),
+  shipment_id    bigint,
   charge_no      bigint,
   fee_code       text NOT NULL,
   reference      text,
@@ -158,10 +158,10 @@ CREATE TABLE cbl.invoice_reconciliation (
   detail         text,
   reconciled_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (invoice_id, item_no),
-  CONSTRAINT invoice_reconciliation_line_fkey FOREIGN KEY (invoice_id, line_no)
-    REFERENCES cbl.carrier_invoice_line (invoice_id, line_no) ON DELETE CASCADE,
-  CONSTRAINT invoice_reconciliation_charge_fkey FOREIGN KEY (shipment_id, charge_no)
-    REFERENCES cbl.charge (shipment_id, charge_no),
+  -- No foreign keys: one reconciliation writes a row per line, and a check
+  -- per row and key would cost more than the matching.  Only
+  -- cbl.reconcile_invoice writes here, from the invoice's lines and
+  -- charges; deleting an invoice deletes its results (trigger below).
   CONSTRAINT invoice_reconciliation_sides_check CHECK (
     CASE outcome WHEN 'unexpected' THEN line_no IS NOT NULL AND charge_no IS NULL
                  WHEN 'missing' THEN line_no IS NULL AND charge_no IS NOT NULL
@@ -192,9 +192,27 @@ COMMENT ON COLUMN cbl.invoice_reconciliation.detail IS 'why, in words: an unknow
 COMMENT ON COLUMN cbl.invoice_reconciliation.reconciled_at IS 'when';
 SELECT pg_catalog.pg_extension_config_dump('cbl.invoice_reconciliation', '');
 
+CREATE FUNCTION cbl.carrier_invoice_deleted() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DELETE FROM cbl.invoice_reconciliation r WHERE r.invoice_id = OLD.id;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION cbl.carrier_invoice_deleted() IS
+  'trigger of cbl.carrier_invoice: a deleted invoice takes its reconciliation results with it';
+REVOKE ALL ON FUNCTION cbl.carrier_invoice_deleted() FROM PUBLIC;
+CREATE TRIGGER carrier_invoice_results
+  AFTER DELETE ON cbl.carrier_invoice
+  FOR EACH ROW EXECUTE FUNCTION cbl.carrier_invoice_deleted();
+COMMENT ON TRIGGER carrier_invoice_results ON cbl.carrier_invoice IS
+  'deleting an invoice deletes its reconciliation results';
+
 -- References compare without case, spaces or punctuation.
+-- (Not STRICT, so that the planner inlines it: a call per row would cost
+-- more than the comparison.  NULL gives NULL all the same.)
 CREATE FUNCTION cbl.match_reference(reference text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN NULLIF(upper(regexp_replace(reference, '[^A-Za-z0-9]', '', 'g')), '');
 COMMENT ON FUNCTION cbl.match_reference(text) IS
   'a reference as reconciliation compares it: upper case, letters and digits only (CSQU 305438-3 = csqu3054383); NULL if none';
@@ -381,72 +399,71 @@ BEGIN
       FROM cbl.carrier_invoice_line l WHERE l.invoice_id = inv.id
   ), ships AS (
     SELECT DISTINCT l.shipment_id FROM lines l WHERE l.shipment_id IS NOT NULL
-  ), expected AS (       -- each payable charge with its adjustments, in the invoice's currency
-    SELECT g.shipment_id, g.root AS charge_no, r.fee_code, r.reference, cbl.match_reference(r.reference) AS nref,
+  ), expected AS (       -- each payable charge with its adjustments (same fee and
+                         -- reference), in the invoice's currency
+    SELECT g.shipment_id, g.root AS charge_no, g.fee_code, g.reference, cbl.match_reference(g.reference) AS nref,
            g.amount
       FROM (SELECT c.shipment_id, coalesce(c.adjusts_charge_no, c.charge_no) AS root,
+                   min(c.fee_code) AS fee_code,
+                   coalesce(min(c.reference) FILTER (WHERE c.adjusts_charge_no IS NULL), min(c.reference)) AS reference,
                    cbl.sum(CASE WHEN cbl.currency(c.amount) = inv.currency THEN c.amount
                                 ELSE cbl.convert(c.amount, inv.currency, (c.accrued_at AT TIME ZONE tz)::date) END) AS amount
               FROM ships s
               JOIN cbl.charge c ON c.shipment_id = s.shipment_id
              WHERE c.party_id = inv.carrier_id AND c.direction = 'payable' AND c.status <> 'voided'
              GROUP BY c.shipment_id, coalesce(c.adjusts_charge_no, c.charge_no)) g
-      JOIN cbl.charge r ON r.shipment_id = g.shipment_id AND r.charge_no = g.root
      WHERE g.amount OPERATOR(cbl.<>) zero
        AND NOT EXISTS (SELECT 1 FROM cbl.invoice_reconciliation x
                         WHERE x.shipment_id = g.shipment_id AND x.charge_no = g.root AND x.invoice_id <> inv.id
                           AND x.outcome IN ('matched', 'over_billed', 'under_billed'))
   ), l1 AS (             -- 1. same shipment, fee code and reference, in order of amount
-    SELECT l.line_no, l.shipment_id, l.fee_code, l.nref,
-           row_number() OVER (PARTITION BY l.shipment_id, l.fee_code, l.nref ORDER BY l.amount, l.line_no) AS k
-      FROM lines l WHERE l.shipment_id IS NOT NULL AND l.nref IS NOT NULL
-  ), e1 AS (
-    SELECT e.charge_no, e.shipment_id, e.fee_code, e.nref,
-           row_number() OVER (PARTITION BY e.shipment_id, e.fee_code, e.nref ORDER BY e.amount, e.charge_no) AS k
-      FROM expected e WHERE e.nref IS NOT NULL
-  ), p1 AS (
-    SELECT l1.line_no, e1.shipment_id, e1.charge_no
-      FROM l1 JOIN e1 ON e1.shipment_id = l1.shipment_id AND e1.fee_code = l1.fee_code
-                     AND e1.nref = l1.nref AND e1.k = l1.k
-  ), l2 AS (             -- 2. what is left: same shipment and fee code, in order of amount
-    SELECT l.line_no, l.shipment_id, l.fee_code,
-           row_number() OVER (PARTITION BY l.shipment_id, l.fee_code ORDER BY l.amount, l.line_no) AS k
+    SELECT l.*,
+           CASE WHEN l.shipment_id IS NOT NULL AND l.nref IS NOT NULL
+                THEN row_number() OVER (PARTITION BY l.shipment_id, l.fee_code, l.nref ORDER BY l.amount, l.line_no) END AS k
       FROM lines l
-     WHERE l.shipment_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM p1 WHERE p1.line_no = l.line_no)
+  ), e1 AS (
+    SELECT e.*,
+           CASE WHEN e.nref IS NOT NULL
+                THEN row_number() OVER (PARTITION BY e.shipment_id, e.fee_code, e.nref ORDER BY e.amount, e.charge_no) END AS k
+      FROM expected e
+  ), j1 AS (             -- (full joins only: hash or merge, linear whatever the estimates)
+    SELECT l1.line_no, l1.shipment_id AS l_shipment_id, l1.shipment_ref, l1.fee_code AS l_fee_code,
+           l1.reference AS l_reference, l1.nref AS l_nref, l1.amount AS l_amount,
+           e1.charge_no, e1.shipment_id AS e_shipment_id, e1.fee_code AS e_fee_code,
+           e1.reference AS e_reference, e1.nref AS e_nref, e1.amount AS e_amount
+      FROM l1 FULL JOIN e1 ON e1.shipment_id = l1.shipment_id AND e1.fee_code = l1.fee_code
+                          AND e1.nref = l1.nref AND e1.k = l1.k
+  ), l2 AS (             -- 2. what is left: same shipment and fee code, in order of amount
+    SELECT j.*,
+           CASE WHEN j.l_shipment_id IS NOT NULL
+                THEN row_number() OVER (PARTITION BY j.l_shipment_id, j.l_fee_code ORDER BY j.l_amount, j.line_no) END AS k
+      FROM j1 j WHERE j.charge_no IS NULL
   ), e2 AS (
-    SELECT e.charge_no, e.shipment_id, e.fee_code,
-           row_number() OVER (PARTITION BY e.shipment_id, e.fee_code ORDER BY e.amount, e.charge_no) AS k
-      FROM expected e
-     WHERE NOT EXISTS (SELECT 1 FROM p1 WHERE p1.shipment_id = e.shipment_id AND p1.charge_no = e.charge_no)
+    SELECT j.*,
+           row_number() OVER (PARTITION BY j.e_shipment_id, j.e_fee_code ORDER BY j.e_amount, j.charge_no) AS k
+      FROM j1 j WHERE j.line_no IS NULL
   ), pairs AS (
-    SELECT p1.line_no, p1.shipment_id, p1.charge_no FROM p1
+    SELECT j.line_no, j.l_shipment_id, j.shipment_ref, j.l_fee_code, j.l_reference, j.l_nref, j.l_amount,
+           j.charge_no, j.e_shipment_id, j.e_fee_code, j.e_reference, j.e_nref, j.e_amount
+      FROM j1 j WHERE j.line_no IS NOT NULL AND j.charge_no IS NOT NULL
     UNION ALL
-    SELECT l2.line_no, e2.shipment_id, e2.charge_no
-      FROM l2 JOIN e2 ON e2.shipment_id = l2.shipment_id AND e2.fee_code = l2.fee_code AND e2.k = l2.k
+    SELECT l2.line_no, l2.l_shipment_id, l2.shipment_ref, l2.l_fee_code, l2.l_reference, l2.l_nref, l2.l_amount,
+           e2.charge_no, e2.e_shipment_id, e2.e_fee_code, e2.e_reference, e2.e_nref, e2.e_amount
+      FROM l2 FULL JOIN e2 ON e2.e_shipment_id = l2.l_shipment_id AND e2.e_fee_code = l2.l_fee_code AND e2.k = l2.k
   ), items AS (
-    SELECT l.line_no, coalesce(l.shipment_id, e.shipment_id) AS shipment_id, e.charge_no,
-           coalesce(l.fee_code, e.fee_code) AS fee_code, coalesce(l.reference, e.reference) AS reference,
-           e.amount AS expected, l.amount AS invoiced,
-           coalesce(l.amount, zero) OPERATOR(cbl.-) coalesce(e.amount, zero) AS variance,
-           CASE WHEN l.line_no IS NOT NULL AND e.charge_no IS NOT NULL THEN
+    SELECT p.line_no, coalesce(p.l_shipment_id, p.e_shipment_id) AS shipment_id, p.charge_no,
+           coalesce(p.l_fee_code, p.e_fee_code) AS fee_code, coalesce(p.l_reference, p.e_reference) AS reference,
+           p.e_amount AS expected, p.l_amount AS invoiced,
+           coalesce(p.l_amount, zero) OPERATOR(cbl.-) coalesce(p.e_amount, zero) AS variance,
+           CASE WHEN p.line_no IS NOT NULL AND p.charge_no IS NOT NULL THEN
              CASE WHEN coalesce(reconcile_invoice.tolerance_abs, zero)
-                       OPERATOR(cbl.>=) (cbl.abs(e.amount) OPERATOR(cbl.*) (coalesce(reconcile_invoice.tolerance_pct, 0) / 100))
+                       OPERATOR(cbl.>=) (cbl.abs(p.e_amount) OPERATOR(cbl.*) (coalesce(reconcile_invoice.tolerance_pct, 0) / 100))
                   THEN coalesce(reconcile_invoice.tolerance_abs, zero)
-                  ELSE cbl.abs(e.amount) OPERATOR(cbl.*) (coalesce(reconcile_invoice.tolerance_pct, 0) / 100) END
+                  ELSE cbl.abs(p.e_amount) OPERATOR(cbl.*) (coalesce(reconcile_invoice.tolerance_pct, 0) / 100) END
            END AS tolerance,
-           l.shipment_ref, l.nref AS line_nref, e.nref AS charge_nref, l.reference AS line_reference,
-           e.reference AS charge_reference
-      FROM (lines l JOIN pairs p ON p.line_no = l.line_no)
-      JOIN expected e ON e.shipment_id = p.shipment_id AND e.charge_no = p.charge_no
-    UNION ALL
-    SELECT l.line_no, l.shipment_id, NULL, l.fee_code, l.reference, NULL, l.amount, l.amount, NULL,
-           l.shipment_ref, l.nref, NULL, l.reference, NULL
-      FROM lines l WHERE NOT EXISTS (SELECT 1 FROM pairs p WHERE p.line_no = l.line_no)
-    UNION ALL
-    SELECT NULL, e.shipment_id, e.charge_no, e.fee_code, e.reference, e.amount, NULL,
-           OPERATOR(cbl.-) e.amount, NULL, NULL, NULL, e.nref, NULL, e.reference
-      FROM expected e
-     WHERE NOT EXISTS (SELECT 1 FROM pairs p WHERE p.shipment_id = e.shipment_id AND p.charge_no = e.charge_no)
+           p.shipment_ref, p.l_nref AS line_nref, p.e_nref AS charge_nref, p.l_reference AS line_reference,
+           p.e_reference AS charge_reference
+      FROM pairs p
   )
   INSERT INTO cbl.invoice_reconciliation (invoice_id, item_no, line_no, shipment_id, charge_no, fee_code, reference,
                                           expected, invoiced, variance, tolerance, outcome, detail)
