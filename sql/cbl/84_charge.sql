@@ -211,8 +211,10 @@ CREATE TABLE cbl.charge (
   note               text,
   created_at         timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (shipment_id, charge_no),
+  -- deferred: pg_dump restores rows in their physical order, and an
+  -- adjustment may come before the charge it adjusts
   CONSTRAINT charge_adjusts_fkey FOREIGN KEY (shipment_id, adjusts_charge_no)
-    REFERENCES cbl.charge (shipment_id, charge_no),
+    REFERENCES cbl.charge (shipment_id, charge_no) DEFERRABLE INITIALLY DEFERRED,
   CONSTRAINT charge_voided_check CHECK ((status = 'voided') = (voided_at IS NOT NULL AND void_reason IS NOT NULL)),
   CONSTRAINT charge_rate_card_check CHECK (rate_card_version IS NULL OR rate_card IS NOT NULL),
   CONSTRAINT charge_adjustment_check CHECK (origin <> 'adjustment' OR adjusts_charge_no IS NOT NULL)
