@@ -136,6 +136,19 @@ SELECT pg_temp.try(format($$INSERT INTO cbl.charge (shipment_id, party_id, direc
                             VALUES (%s, %s, 'receivable', 'FRT', '1 EUR', now(), 'manual', 1)$$,
                           :s1, cbl.party_id('customer', 'CHG-ACME'))) AS version_without_card;
 
+-- An adjustment names a charge of its shipment (checked at commit; here
+-- at once); a charge with adjustments is not deleted.
+BEGIN;
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT pg_temp.try(format($$INSERT INTO cbl.charge (shipment_id, party_id, direction, fee_code, amount, accrued_at, origin, adjusts_charge_no)
+                            VALUES (%s, %s, 'receivable', 'FRT', '1 EUR', now(), 'adjustment', -1)$$,
+                          :s1, cbl.party_id('customer', 'CHG-ACME'))) AS adjusts_no_charge;
+ROLLBACK;
+SELECT charge_no AS c4 FROM cbl.add_charge('CHG-1', NULL, 'receivable', 'DOC', '10.00 EUR', '2026-03-06 00:00+00') \gset
+SELECT origin FROM cbl.add_charge('CHG-1', NULL, 'receivable', 'DOC', '-2.00 EUR', '2026-03-06 00:00+00',
+                                  origin => 'adjustment', adjusts_charge_no => :c4);
+SELECT pg_temp.try(format('DELETE FROM cbl.charge WHERE shipment_id = %s AND charge_no = %s', :s1, :c4)) AS delete_adjusted;
+
 -- Nothing here is for PUBLIC.
 SELECT has_function_privilege('public', 'cbl.add_charge(text, text, text, text, cbl.amount, timestamptz, text, text, text, text, bigint)', 'EXECUTE') AS public_adds,
        has_function_privilege('public', 'cbl.void_charge(bigint, bigint, text)', 'EXECUTE') AS public_voids,

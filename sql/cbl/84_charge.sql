@@ -211,10 +211,10 @@ CREATE TABLE cbl.charge (
   note               text,
   created_at         timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (shipment_id, charge_no),
-  -- deferred: pg_dump restores rows in their physical order, and an
-  -- adjustment may come before the charge it adjusts
-  CONSTRAINT charge_adjusts_fkey FOREIGN KEY (shipment_id, adjusts_charge_no)
-    REFERENCES cbl.charge (shipment_id, charge_no) DEFERRABLE INITIALLY DEFERRED,
+  -- adjusts_charge_no names a charge of the same shipment: checked by the
+  -- constraint trigger charge_adjusts_check at commit (a foreign key of the
+  -- table to itself would make pg_dump warn and could not be restored in
+  -- the order of the rows)
   CONSTRAINT charge_voided_check CHECK ((status = 'voided') = (voided_at IS NOT NULL AND void_reason IS NOT NULL)),
   CONSTRAINT charge_rate_card_check CHECK (rate_card_version IS NULL OR rate_card IS NOT NULL),
   CONSTRAINT charge_adjustment_check CHECK (origin <> 'adjustment' OR adjusts_charge_no IS NOT NULL)
@@ -277,6 +277,12 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   ref text;
 BEGIN
+  IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM cbl.charge a
+                                   WHERE a.shipment_id = OLD.shipment_id AND a.adjusts_charge_no = OLD.charge_no) THEN
+    RAISE EXCEPTION 'charge % has adjustments and cannot be deleted', OLD.charge_no
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'Void it with cbl.void_charge() instead.';
+  END IF;
   IF OLD.status = 'open' THEN
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
@@ -307,12 +313,38 @@ BEGIN
   RETURN NEW;
 END $$;
 COMMENT ON FUNCTION cbl.charge_guard() IS
-  'trigger of cbl.charge: a settled or voided charge never changes (SQLSTATE LG023), only open charges may be deleted';
+  'trigger of cbl.charge: a settled or voided charge never changes (SQLSTATE LG023); only open charges without adjustments may be deleted';
 REVOKE ALL ON FUNCTION cbl.charge_guard() FROM PUBLIC;
 CREATE TRIGGER charge_guard
   BEFORE UPDATE OR DELETE ON cbl.charge
   FOR EACH ROW EXECUTE FUNCTION cbl.charge_guard();
 COMMENT ON TRIGGER charge_guard ON cbl.charge IS 'settled and voided charges never change';
+
+-- An adjustment names a charge of its shipment (checked at commit, so that
+-- rows may come in any order, as pg_dump restores them).
+CREATE FUNCTION cbl.charge_adjusts_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM cbl.charge c
+                  WHERE c.shipment_id = NEW.shipment_id AND c.charge_no = NEW.adjusts_charge_no) THEN
+    RAISE EXCEPTION 'charge % adjusts charge %, which shipment % does not have',
+                    NEW.charge_no, NEW.adjusts_charge_no,
+                    coalesce((SELECT x.reference FROM cbl.shipment x WHERE x.id = NEW.shipment_id), NEW.shipment_id::text)
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION cbl.charge_adjusts_check() IS
+  'constraint trigger of cbl.charge: the charge an adjustment names exists on the same shipment';
+REVOKE ALL ON FUNCTION cbl.charge_adjusts_check() FROM PUBLIC;
+CREATE CONSTRAINT TRIGGER charge_adjusts_check
+  AFTER INSERT OR UPDATE OF adjusts_charge_no ON cbl.charge
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW WHEN (NEW.adjusts_charge_no IS NOT NULL)
+  EXECUTE FUNCTION cbl.charge_adjusts_check();
+COMMENT ON TRIGGER charge_adjusts_check ON cbl.charge IS
+  'at commit: the charge an adjustment names exists on the same shipment';
 
 -- The party of a charge, by code: of the kind given, else the only party
 -- with that code; an error naming the choices otherwise.
