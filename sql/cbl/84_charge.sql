@@ -200,7 +200,7 @@ CREATE TABLE cbl.charge (
                      CHECK (origin IN ('rated', 'duty', 'manual', 'carrier_invoice', 'commission', 'adjustment')),
   rate_card          text,
   rate_card_version  integer,
-  step               text REFERENCES cbl.milestone (code),
+  step               text,   -- a milestone code (no foreign key: a check per charge for a label)
   reference          text,
   trigger_key        text,
   adjusts_charge_no  bigint,

@@ -14,8 +14,8 @@
 -- 0.05 tolerance), the rest exactly; half the container lines name their
 -- container (matched on it), the others none (matched by amount); plus
 -- demurrage nobody expected on every 15th shipment and 400 lines naming
--- unknown shipments.  Rows are cut at :lines (the last shipments'
--- charges are then not on the invoice).
+-- unknown shipments, spread through the invoice.  Rows are cut at :lines
+-- (the last shipments' charges are then not on the invoice).
 --
 -- The baseline reads copies of the same rows in plain types
 -- (bench_recon.line, bench_recon.charge: numeric amounts), with the same
@@ -97,7 +97,7 @@ SELECT (SELECT id FROM cbl.carrier_invoice WHERE invoice_no = 'BENCH-2026-03'),
         SELECT s.reference, s.id, 'DEM', s.id, 1000000000, 150.00, NULL
           FROM cbl.shipment s WHERE substr(s.reference, 3)::integer % 15 = 0
         UNION ALL   -- unknown shipments
-        SELECT 'UNKNOWN-' || n, NULL, 'OFR', 2000000000 + n, 0, 999.00, NULL
+        SELECT 'UNKNOWN-' || n, NULL, 'OFR', n * (:ships / 400 + 1), 2000000000, 999.00, NULL
           FROM generate_series(1, 400) n) x
  ORDER BY x.k1, x.k2
  LIMIT :lines;
