@@ -16,7 +16,8 @@ PGFILEDESC = "cbl - cross-border logistics core"
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
 PARSER_SRCS = src/currency.c src/rounding.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
 	src/rate_card_parse.c src/rating.c src/duty_parse.c src/wire.c src/milestone_wire.c \
-	src/fmt_common.c src/fmt_dcsa.c src/fmt_x12.c src/fmt_fsu.c src/fmt_onerecord.c
+	src/fmt_common.c src/fmt_dcsa.c src/fmt_x12.c src/fmt_fsu.c src/fmt_onerecord.c \
+	src/recon_parse.c
 
 OBJS = \
 	src/cbl.o \
@@ -44,7 +45,9 @@ OBJS = \
 	src/rating.o \
 	src/rate_card.o \
 	src/duty_parse.o \
-	src/customs.o
+	src/customs.o \
+	src/recon_parse.o \
+	src/recon_agg.o
 
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/cbl/*.sql))
@@ -83,6 +86,12 @@ REGRESS = \
 	formats_x12 \
 	formats_air \
 	formats_upu \
+	charges \
+	billing_triggers \
+	reconcile \
+	recon_agg \
+	money_views \
+	billing \
 	docs_examples \
 	catalog \
 	drop_extension
@@ -125,7 +134,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon
 
 deps:
 	@bash test/tools/deps.sh
@@ -156,7 +165,7 @@ install-as-needed:
 # ---------------------------------------------------------------------------
 # Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
 FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card recv \
-	dcsa x12 fsu onerecord
+	dcsa x12 fsu onerecord recon_accum
 FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))
@@ -192,6 +201,10 @@ bench-rating:
 # Ingest: 1M canonical events against COPY of the same rows, and a replay.
 bench-ingest:
 	@bash test/bench/ingest.sh
+
+# Reconciliation: a 100 000-line carrier invoice against plain SQL.
+bench-recon:
+	@bash test/bench/recon.sh
 
 # Regenerate the compiled-in ISO tables and seed SQL from src/data.
 regen-data:

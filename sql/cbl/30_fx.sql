@@ -20,7 +20,11 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
   SELECT d.value, d.description
     FROM (VALUES
       ('fx_pivot_currency', 'USD',
-       'currency through which cbl.convert() crosses two currencies that have no direct or inverse rate')
+       'currency through which cbl.convert() crosses two currencies that have no direct or inverse rate'),
+      ('reporting_currency', 'USD',
+       'currency of margin and KPI reports (cbl.v_margin, cbl.v_kpi_monthly): each charge converted at its accrual date''s rate'),
+      ('billing_time_zone', 'UTC',
+       'time zone whose calendar dates charges: the rating date of an accrual, the month of margin and KPI reports')
     ) AS d(name, value, description)
    WHERE d.name = setting_default.name
 $$;
@@ -62,11 +66,17 @@ BEGIN
     DELETE FROM cbl.setting s WHERE s.name = set_setting.name;
     RETURN cbl.get_setting(set_setting.name);
   END IF;
-  IF name = 'fx_pivot_currency'
+  IF name IN ('fx_pivot_currency', 'reporting_currency')
      AND NOT EXISTS (SELECT 1 FROM cbl.currency c WHERE c.code = set_setting.value) THEN
     RAISE EXCEPTION 'unknown currency "%"', set_setting.value
       USING ERRCODE = 'LG002',
             HINT = 'Currency codes are ISO 4217 alphabetic codes such as USD or EUR; table cbl.currency lists them.';
+  END IF;
+  IF name = 'billing_time_zone'
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = set_setting.value) THEN
+    RAISE EXCEPTION 'unknown time zone "%"', set_setting.value
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Give a name from pg_timezone_names, such as Europe/Berlin or UTC.';
   END IF;
   INSERT INTO cbl.setting AS s (name, value) VALUES (set_setting.name, set_setting.value)
   ON CONFLICT ON CONSTRAINT setting_pkey DO UPDATE

@@ -12,6 +12,7 @@ packages=(
 	perl libipc-run-perl     # prove, PostgreSQL::Test::Cluster (TAP tests)
 	clang libclang-rt-14-dev # libFuzzer and sanitizer runtimes (fuzz targets)
 	python3 python3-psycopg2 # the example client in docs/examples (test/t/005)
+	default-jdk-headless libpostgresql-jdbc-java # the JDBC test of the BI views (test/jdbc)
 )
 
 missing=()
