@@ -100,6 +100,15 @@ psql_demo -d "$db" <"$CBL_ROOT/test/demo/customs.sql"
 # Rating: an express sell card, and the day's parcels priced with it.
 psql_demo -d "$db" -q <"$CBL_ROOT/test/fixtures/rate_card_exp_de.sql" >/dev/null
 psql_demo -d "$db" <"$CBL_ROOT/test/demo/rating.sql"
+# Carrier formats: one fixture of each format, ingested as sent (formats.sql
+# reads the files from the folder given as the psql variable "dir").
+echo
+echo "cbl demo: carrier formats (fixtures from test/fixtures/formats)"
+psql_demo -d "$db" -v dir="$CBL_ROOT/test/fixtures/formats" <"$CBL_ROOT/test/demo/formats.sql"
+# Money: a month of charges, a re-weigh, carrier invoices reconciled, margin.
+echo
+echo "cbl demo: a month in money (charges, reconciliation, margin, KPIs)"
+psql_demo -d "$db" <"$CBL_ROOT/test/demo/money.sql"
 
 if [ "$(id -u)" = 0 ]; then
 	connect="runuser -u postgres -- psql -h $demo -p $port $db"
