@@ -67,6 +67,7 @@ REGRESS = \
 	rating \
 	rating_features \
 	rating_errors \
+	settlement \
 	cron_optional \
 	docs_examples \
 	catalog \
@@ -110,7 +111,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest bench-settle regen-data
 
 deps:
 	@bash test/tools/deps.sh
@@ -171,6 +172,11 @@ bench-rating:
 # Ingest: 1M canonical events against COPY of the same rows, and a replay.
 bench-ingest:
 	@bash test/bench/ingest.sh
+
+# Settlement: a month of 1M charges of 2,000 customers against the bare
+# INSERT ... SELECT ... GROUP BY writing the same statement lines.
+bench-settle:
+	@bash test/bench/settle.sh
 
 # Regenerate the compiled-in ISO tables and seed SQL from src/data.
 regen-data:
