@@ -68,6 +68,7 @@ REGRESS = \
 	rating_features \
 	rating_errors \
 	settlement \
+	settlement_cron \
 	cron_optional \
 	docs_examples \
 	catalog \
