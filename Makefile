@@ -75,7 +75,7 @@ REGRESS = \
 	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
 
-ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan
+ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan settle_concurrent
 ISOLATION_OPTS = --inputdir=$(srcdir)/test
 
 TAP_TESTS = 1
