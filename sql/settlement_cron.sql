@@ -1,6 +1,6 @@
 -- The monthly settlement on pg_cron, in a cluster without pg_cron (the
 -- regression cluster does not preload it): the helpers exist and say how to
--- enable it.  (test/t/006_settlement_cron.pl runs a job through pg_cron.)
+-- enable it.  (test/t/009_settlement_cron.pl runs a job through pg_cron.)
 SELECT count(*) AS pg_cron_installed FROM pg_extension WHERE extname = 'pg_cron';
 \set VERBOSITY sqlstate
 SELECT cbl.schedule_monthly_settlement();

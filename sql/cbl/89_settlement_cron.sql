@@ -48,8 +48,9 @@ COMMENT ON COLUMN cbl.settlement_run.application_name IS 'application_name of th
 COMMENT ON COLUMN cbl.settlement_run.backend_pid IS
   'process id of the session that ran it (cron.job_run_details.job_pid when pg_cron ran it)';
 COMMENT ON COLUMN cbl.settlement_run.backend_start IS 'when that session started (with the pid, tells whether it still exists)';
-COMMENT ON COLUMN cbl.settlement_run.parties_total IS 'parties the run set out to settle (those with open charges, and agents with commission rules)';
-COMMENT ON COLUMN cbl.settlement_run.parties_done IS 'parties settled and committed so far (including those an earlier run had settled)';
+COMMENT ON COLUMN cbl.settlement_run.parties_total IS
+  'parties the run set out to settle: those with open charges of the period or earlier, and agents with commission rules (after a crash, the parties left)';
+COMMENT ON COLUMN cbl.settlement_run.parties_done IS 'parties settled and committed so far';
 COMMENT ON COLUMN cbl.settlement_run.parties_failed IS 'parties whose settlement failed (error names the first)';
 COMMENT ON COLUMN cbl.settlement_run.statements IS 'statements this run wrote';
 COMMENT ON COLUMN cbl.settlement_run.charges IS 'charges this run settled';
