@@ -93,6 +93,12 @@ is( $node->safe_psql(
 	'settled 99.50 EUR',
 	'the charge is settled on a statement');
 
+# docs/settlement.md's check of the job's runs, word for word.
+my $doc_check = q{SELECT d.runid, d.status AS cron_status, d.return_message, d.start_time, r.run_id, r.period_start, r.status, r.statements, r.error FROM cron.job_run_details d JOIN cron.job j ON j.jobid = d.jobid LEFT JOIN cbl.settlement_run r ON r.backend_pid = d.job_pid AND r.started_at >= d.start_time WHERE j.jobname = 'cbl_monthly_settlement' ORDER BY d.runid DESC LIMIT 5;};
+like($node->safe_psql('postgres', $doc_check),
+	qr/^\d+\|succeeded\|CALL\|[^|]+\|\d+\|[-\d]+\|done\|1\|$/m,
+	'the check in docs/settlement.md shows the run in both logs');
+
 # Unscheduling.
 is($node->safe_psql('postgres', 'SELECT cbl.unschedule_monthly_settlement()'),
 	't', 'cbl.unschedule_monthly_settlement() removes the job');
