@@ -458,11 +458,14 @@ REVOKE ALL ON FUNCTION cbl.settlement_commission(date, timestamptz, text, bigint
 -- each charge (open, unchanged), and if any changed under it (voided by a
 -- concurrent transaction, say) the statement is rolled back and run again,
 -- so no statement ever holds a charge that is not settled on it.
+-- (Merge joins off: the planner cannot know that the statements and the
+-- rates of a month are few, and would sort a million charges to merge them.)
 CREATE FUNCTION cbl.settlement_write(period_start date, end_at timestamptz, time_zone text, year integer,
                                      party_id bigint, agents boolean, run_id bigint)
 RETURNS TABLE (charges integer, statements integer, lines integer)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp AS $$
+SET search_path = pg_catalog, pg_temp
+SET enable_mergejoin = off AS $$
 DECLARE
   filter text;
   settled integer;
@@ -492,32 +495,32 @@ BEGIN
           SELECT x.ccy, x.to_ccy, x.acc_date, r.num, r.den, r.valid_on, r.via
             FROM (SELECT DISTINCT c.ccy, c.to_ccy, c.acc_date FROM c WHERE c.ccy <> c.to_ccy) x
             LEFT JOIN LATERAL cbl.fx_factor(x.ccy, x.to_ccy, x.acc_date, cbl.get_setting('fx_pivot_currency')) r ON true
-        ), s0 AS (               -- the statements: one per party, direction and currency
-          SELECT c.party_id, c.direction, c.to_ccy,
-                 row_number() OVER (ORDER BY c.party_id, c.direction, c.to_ccy)::integer AS k
-            FROM c GROUP BY c.party_id, c.direction, c.to_ccy
+        ), s0 AS (               -- how many statements: one per party, direction and currency
+          SELECT count(*)::integer AS n FROM (SELECT DISTINCT c.party_id, c.direction, c.to_ccy FROM c) x
         ), n AS (                -- their numbers: the next ones of the year, the counter row locked
-          UPDATE cbl.statement_counter sc SET last_seq = sc.last_seq + (SELECT count(*) FROM s0)::integer
-           WHERE sc.year = $4 AND EXISTS (SELECT 1 FROM s0)
-          RETURNING sc.last_seq - (SELECT count(*) FROM s0)::integer AS base
-        ), s AS MATERIALIZED (
-          SELECT s0.party_id, s0.direction, s0.to_ccy, n.base + s0.k AS seq,
-                 cbl.format_statement_no($4, n.base + s0.k) AS statement_no
-            FROM s0 CROSS JOIN n
-        ), k AS MATERIALIZED (    -- each charge with its statement and line number
+          UPDATE cbl.statement_counter sc SET last_seq = sc.last_seq + s0.n
+            FROM s0
+           WHERE sc.year = $4 AND s0.n > 0
+          RETURNING sc.last_seq - s0.n AS base
+        ), k AS (                 -- each charge with its statement and line number (one sort for both)
           SELECT c.shipment_id, c.charge_no, c.party_id, c.direction, c.fee_code, c.amount, c.accrued_at,
-                 c.ccy, c.to_ccy, c.acc_date, c.acc_period, fx.num, fx.den, fx.valid_on, fx.via, s.seq, s.statement_no,
-                 dense_rank() OVER (PARTITION BY s.seq
+                 c.ccy, c.to_ccy, c.acc_date, c.acc_period, fx.num, fx.den, fx.valid_on, fx.via,
+                 n.base + dense_rank() OVER (ORDER BY c.party_id, c.direction, c.to_ccy)::integer AS seq,
+                 dense_rank() OVER (PARTITION BY c.party_id, c.direction, c.to_ccy
                                     ORDER BY c.acc_period <> $1, c.acc_period, c.shipment_id, c.fee_code, c.ccy,
                                              fx.valid_on, fx.num, fx.den, fx.via)::integer AS line_no
             FROM c
-            JOIN s ON s.party_id = c.party_id AND s.direction = c.direction AND s.to_ccy = c.to_ccy
+            CROSS JOIN n
             LEFT JOIN fx ON fx.ccy = c.ccy AND fx.to_ccy = c.to_ccy AND fx.acc_date = c.acc_date
+        ), ks AS MATERIALIZED (   -- the statement number as cbl.format_statement_no() writes it
+          SELECT k.*, $4::text || '-' || CASE WHEN k.seq < 1000000 THEN lpad(k.seq::text, 6, '0') ELSE k.seq::text END
+                        AS statement_no
+            FROM k
         ), l AS (
           SELECT k.seq, k.statement_no, k.party_id, k.direction, k.to_ccy, k.line_no, k.shipment_id, k.fee_code,
                  k.acc_period, k.ccy, k.num, k.den, k.valid_on, k.via, cbl.sum(k.amount) AS charge_amount,
                  count(*)::integer AS charge_count, min(k.acc_date) AS acc_date
-            FROM k
+            FROM ks k
            GROUP BY k.seq, k.statement_no, k.party_id, k.direction, k.to_ccy, k.line_no, k.shipment_id, k.fee_code,
                     k.acc_period, k.ccy, k.num, k.den, k.valid_on, k.via
         ), lr AS MATERIALIZED (   -- the lines, converted and rounded
@@ -544,18 +547,14 @@ BEGIN
                  lr.amount
             FROM lr
           RETURNING 1
-        ), ks AS MATERIALIZED (   -- in key order: the update then visits the table (and its indexes) in order
-          SELECT k.shipment_id, k.charge_no, k.party_id, k.direction, k.fee_code, k.accrued_at, k.amount,
-                 k.statement_no, k.line_no
-            FROM k ORDER BY k.shipment_id, k.charge_no
         ), uc AS (
           -- each charge again, by its key, still open and unchanged
           UPDATE cbl.charge x
-             SET status = 'settled', statement_no = ks.statement_no, statement_line_no = ks.line_no
-            FROM ks
-           WHERE x.shipment_id = ks.shipment_id AND x.charge_no = ks.charge_no AND x.status = 'open'
-             AND x.party_id = ks.party_id AND x.direction = ks.direction AND x.fee_code = ks.fee_code
-             AND x.accrued_at = ks.accrued_at AND x.amount OPERATOR(cbl.=) ks.amount
+             SET status = 'settled', statement_no = k.statement_no, statement_line_no = k.line_no
+            FROM ks k
+           WHERE x.shipment_id = k.shipment_id AND x.charge_no = k.charge_no AND x.status = 'open'
+             AND x.party_id = k.party_id AND x.direction = k.direction AND x.fee_code = k.fee_code
+             AND x.accrued_at = k.accrued_at AND x.amount OPERATOR(cbl.=) k.amount
           RETURNING 1
         )
         SELECT (SELECT count(*) FROM c)::integer, (SELECT count(*) FROM uc)::integer,
