@@ -454,10 +454,13 @@ REVOKE ALL ON FUNCTION cbl.settlement_commission(date, timestamptz, text, bigint
 -- statement for the period are left alone (their charges that are still
 -- open are late, for the next period).
 --
--- The charges are read and updated in one statement; the update re-checks
--- each charge (open, unchanged), and if any changed under it (voided by a
--- concurrent transaction, say) the statement is rolled back and run again,
--- so no statement ever holds a charge that is not settled on it.
+-- The charges are read, and the statements and lines written, in one
+-- statement; the charges are then marked settled by their place in the
+-- table (ctid: in physical order, which is much faster for a million of
+-- them) and key.  If any changed in between (voided by a concurrent
+-- transaction, say: a changed row is a new version elsewhere) both are
+-- rolled back and run again, so no statement ever holds a charge that is not
+-- settled on it.
 -- (Merge joins off: the planner cannot know that the statements and the
 -- rates of a month are few, and would sort a million charges to merge them.)
 CREATE FUNCTION cbl.settlement_write(period_start date, end_at timestamptz, time_zone text, year integer,
@@ -469,6 +472,11 @@ SET enable_mergejoin = off AS $$
 DECLARE
   filter text;
   settled integer;
+  tids tid[];
+  shipment_ids bigint[];
+  charge_nos bigint[];
+  statement_nos text[];
+  line_nos integer[];
   msg text;
   detail text;
   hint text;
@@ -482,7 +490,8 @@ BEGIN
     BEGIN
       EXECUTE format($sql$
         WITH c AS MATERIALIZED (
-          SELECT ch.shipment_id, ch.charge_no, ch.party_id, ch.direction, ch.fee_code, ch.amount, ch.accrued_at,
+          SELECT ch.ctid AS tid, ch.shipment_id, ch.charge_no, ch.party_id, ch.direction, ch.fee_code, ch.amount,
+                 ch.accrued_at,
                  cbl.currency(ch.amount) AS ccy,
                  coalesce(p.billing_currency, cbl.currency(ch.amount)) AS to_ccy,
                  (ch.accrued_at AT TIME ZONE $3)::date AS acc_date,
@@ -495,6 +504,15 @@ BEGIN
           SELECT x.ccy, x.to_ccy, x.acc_date, r.num, r.den, r.valid_on, r.via
             FROM (SELECT DISTINCT c.ccy, c.to_ccy, c.acc_date FROM c WHERE c.ccy <> c.to_ccy) x
             LEFT JOIN LATERAL cbl.fx_factor(x.ccy, x.to_ccy, x.acc_date, cbl.get_setting('fx_pivot_currency')) r ON true
+        ), l0 AS (              -- the lines: charges of one party, direction, statement currency, period,
+                                 -- shipment, fee code, currency and rate (and where those charges are)
+          SELECT c.party_id, c.direction, c.to_ccy, c.acc_period, c.shipment_id, c.fee_code, c.ccy,
+                 fx.num, fx.den, fx.valid_on, fx.via, cbl.sum(c.amount) AS charge_amount,
+                 count(*)::integer AS charge_count, min(c.acc_date) AS acc_date,
+                 array_agg(c.tid) AS tids, array_agg(c.charge_no) AS charge_nos
+            FROM c LEFT JOIN fx ON fx.ccy = c.ccy AND fx.to_ccy = c.to_ccy AND fx.acc_date = c.acc_date
+           GROUP BY c.party_id, c.direction, c.to_ccy, c.acc_period, c.shipment_id, c.fee_code, c.ccy,
+                    fx.num, fx.den, fx.valid_on, fx.via
         ), s0 AS (               -- how many statements: one per party, direction and currency
           SELECT count(*)::integer AS n FROM (SELECT DISTINCT c.party_id, c.direction, c.to_ccy FROM c) x
         ), n AS (                -- their numbers: the next ones of the year, the counter row locked
@@ -502,29 +520,16 @@ BEGIN
             FROM s0
            WHERE sc.year = $4 AND s0.n > 0
           RETURNING sc.last_seq - s0.n AS base
-        ), k AS (                 -- each charge with its statement and line number (one sort for both)
-          SELECT c.shipment_id, c.charge_no, c.party_id, c.direction, c.fee_code, c.amount, c.accrued_at,
-                 c.ccy, c.to_ccy, c.acc_date, c.acc_period, fx.num, fx.den, fx.valid_on, fx.via,
-                 n.base + dense_rank() OVER (ORDER BY c.party_id, c.direction, c.to_ccy)::integer AS seq,
-                 dense_rank() OVER (PARTITION BY c.party_id, c.direction, c.to_ccy
-                                    ORDER BY c.acc_period <> $1, c.acc_period, c.shipment_id, c.fee_code, c.ccy,
-                                             fx.valid_on, fx.num, fx.den, fx.via)::integer AS line_no
-            FROM c
-            CROSS JOIN n
-            LEFT JOIN fx ON fx.ccy = c.ccy AND fx.to_ccy = c.to_ccy AND fx.acc_date = c.acc_date
-        ), ks AS MATERIALIZED (   -- the statement number as cbl.format_statement_no() writes it
-          SELECT k.*, $4::text || '-' || CASE WHEN k.seq < 1000000 THEN lpad(k.seq::text, 6, '0') ELSE k.seq::text END
-                        AS statement_no
-            FROM k
-        ), l AS (
-          SELECT k.seq, k.statement_no, k.party_id, k.direction, k.to_ccy, k.line_no, k.shipment_id, k.fee_code,
-                 k.acc_period, k.ccy, k.num, k.den, k.valid_on, k.via, cbl.sum(k.amount) AS charge_amount,
-                 count(*)::integer AS charge_count, min(k.acc_date) AS acc_date
-            FROM ks k
-           GROUP BY k.seq, k.statement_no, k.party_id, k.direction, k.to_ccy, k.line_no, k.shipment_id, k.fee_code,
-                    k.acc_period, k.ccy, k.num, k.den, k.valid_on, k.via
-        ), lr AS MATERIALIZED (   -- the lines, converted and rounded
+        ), l AS (                 -- statement and line numbers (one sort for both)
+          SELECT l0.*, n.base + dense_rank() OVER (ORDER BY l0.party_id, l0.direction, l0.to_ccy)::integer AS seq,
+                 row_number() OVER (PARTITION BY l0.party_id, l0.direction, l0.to_ccy
+                                    ORDER BY l0.acc_period <> $1, l0.acc_period, l0.shipment_id, l0.fee_code, l0.ccy,
+                                             l0.valid_on, l0.num, l0.den, l0.via)::integer AS line_no
+            FROM l0 CROSS JOIN n
+        ), lr AS MATERIALIZED (   -- converted and rounded; the number as cbl.format_statement_no() writes it
           SELECT l.*,
+                 $4::text || '-' || CASE WHEN l.seq < 1000000 THEN lpad(l.seq::text, 6, '0') ELSE l.seq::text END
+                   AS statement_no,
                  cbl.round(CASE WHEN l.ccy = l.to_ccy THEN l.charge_amount
                                 WHEN l.num IS NULL THEN cbl.settlement_missing_rate(l.ccy, l.to_ccy, l.acc_date, l.party_id)
                                 ELSE cbl.amount_exchange(l.charge_amount, l.to_ccy, l.num, l.den) END) AS amount
@@ -547,21 +552,32 @@ BEGIN
                  lr.amount
             FROM lr
           RETURNING 1
-        ), uc AS (
-          -- each charge again, by its key, still open and unchanged
-          UPDATE cbl.charge x
-             SET status = 'settled', statement_no = k.statement_no, statement_line_no = k.line_no
-            FROM ks k
-           WHERE x.shipment_id = k.shipment_id AND x.charge_no = k.charge_no AND x.status = 'open'
-             AND x.party_id = k.party_id AND x.direction = k.direction AND x.fee_code = k.fee_code
-             AND x.accrued_at = k.accrued_at AND x.amount OPERATOR(cbl.=) k.amount
-          RETURNING 1
         )
-        SELECT (SELECT count(*) FROM c)::integer, (SELECT count(*) FROM uc)::integer,
-               (SELECT count(*) FROM ih)::integer, (SELECT count(*) FROM il)::integer
+        SELECT (SELECT count(*) FROM c)::integer, (SELECT count(*) FROM ih)::integer, (SELECT count(*) FROM il)::integer,
+               a.tids, a.shipment_ids, a.charge_nos, a.statement_nos, a.line_nos
+          -- (the order only makes the update faster: the arrays are aligned in any case)
+          FROM (SELECT array_agg(k.tid) AS tids, array_agg(k.shipment_id) AS shipment_ids,
+                       array_agg(k.charge_no) AS charge_nos, array_agg(k.statement_no) AS statement_nos,
+                       array_agg(k.line_no) AS line_nos
+                  FROM (SELECT u.* FROM (SELECT unnest(lr.tids) AS tid, lr.shipment_id, unnest(lr.charge_nos) AS charge_no,
+                                                lr.statement_no, lr.line_no
+                                           FROM lr) u
+                         ORDER BY u.tid) k) a
       $sql$, filter)
-      INTO charges, settled, statements, lines
+      INTO charges, statements, lines, tids, shipment_ids, charge_nos, statement_nos, line_nos
       USING period_start, end_at, time_zone, year, party_id, run_id;
+      -- Mark the charges settled, in the order they lie in the table: each
+      -- by its place (ctid) and key, still open.  A charge changed since it
+      -- was read is a new row version elsewhere, so it is not found.
+      WITH u AS (
+        UPDATE cbl.charge x
+           SET status = 'settled', statement_no = u.statement_no, statement_line_no = u.line_no
+          FROM unnest(tids, shipment_ids, charge_nos, statement_nos, line_nos)
+               AS u (tid, shipment_id, charge_no, statement_no, line_no)
+         WHERE x.ctid = u.tid AND x.shipment_id = u.shipment_id AND x.charge_no = u.charge_no AND x.status = 'open'
+        RETURNING 1
+      )
+      SELECT count(*)::integer INTO settled FROM u;
       IF settled <> charges THEN
         RAISE EXCEPTION 'charges changed while they were being settled'
           USING ERRCODE = 'serialization_failure',
