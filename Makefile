@@ -79,6 +79,8 @@ REGRESS = \
 	rating \
 	rating_features \
 	rating_errors \
+	settlement \
+	settlement_cron \
 	cron_optional \
 	security_roles \
 	security_definer \
@@ -97,7 +99,7 @@ REGRESS = \
 	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
 
-ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan
+ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan settle_concurrent
 ISOLATION_OPTS = --inputdir=$(srcdir)/test
 
 TAP_TESTS = 1
@@ -134,7 +136,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon bench-settle
 
 deps:
 	@bash test/tools/deps.sh
@@ -205,6 +207,11 @@ bench-ingest:
 # Reconciliation: a 100 000-line carrier invoice against plain SQL.
 bench-recon:
 	@bash test/bench/recon.sh
+
+# Settlement: a month of 1M charges of 2,000 customers against the bare
+# INSERT ... SELECT ... GROUP BY writing the same statement lines.
+bench-settle:
+	@bash test/bench/settle.sh
 
 # Regenerate the compiled-in ISO tables and seed SQL from src/data.
 regen-data:

@@ -357,4 +357,6 @@ ALTER TABLE cbl.event DISABLE ROW LEVEL SECURITY;
 ALTER TABLE cbl.shipment_state DISABLE ROW LEVEL SECURITY;
 ALTER TABLE cbl.exception DISABLE ROW LEVEL SECURITY;
 ALTER TABLE cbl.charge DISABLE ROW LEVEL SECURITY;
+ALTER TABLE cbl.statement DISABLE ROW LEVEL SECURITY;
+ALTER TABLE cbl.statement_line DISABLE ROW LEVEL SECURITY;
 SELECT count(*) AS tables_with_rls FROM pg_class WHERE relnamespace = 'cbl'::regnamespace AND relrowsecurity;

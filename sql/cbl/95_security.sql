@@ -225,6 +225,25 @@ SET search_path = pg_catalog, pg_temp AS $$
     ('cbl_finance', 'table', 'cbl.invoice_reconciliation', '{SELECT,INSERT,UPDATE,DELETE}'),
     ('cbl_finance', 'table', 'cbl.statement', '{SELECT,INSERT,UPDATE}'),
     ('cbl_finance', 'table', 'cbl.statement_line', '{SELECT,INSERT}'),
+    ('cbl_finance', 'table', 'cbl.period', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.statement_counter', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.settlement_run', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.v_statement', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_statement_line', '{SELECT}'),
+    ('cbl_finance', 'function', 'cbl.settle(date, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.run_monthly_settlement(date)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_period(date, boolean)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_commission(date, timestamptz, text, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_write(date, timestamptz, text, integer, bigint, boolean, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_party(date, timestamptz, timestamptz, text, integer, bigint, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_all(date, timestamptz, timestamptz, text, integer, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_begin(date)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_parties(bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_party(bigint, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_party_failed(bigint, bigint, text, text)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_finish(bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_fail(bigint, text, text)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_end(bigint)', '{EXECUTE}'),
     ('cbl_finance', 'table', 'cbl.fx_rate_span', '{SELECT}'),
     ('cbl_finance', 'table', 'cbl.v_charge', '{SELECT}'),
     ('cbl_finance', 'table', 'cbl.v_reconciliation', '{SELECT}'),
@@ -355,8 +374,8 @@ BEGIN
   -- sees the charges billed to it (a customer) or owed to it (an agent's
   -- commission), never a shipment's other charges (the carrier's costs, the
   -- margin); and its own statements.  cbl.charge is as the charges concern
-  -- defines it; the statement tables' columns (party_id, statement_id) are
-  -- this file's assumption: the lead checks them at merge.
+  -- defines it; statements and their lines both carry the party id (the key
+  -- they are distributed by), so each policy is one indexable comparison.
   -- ======================================================================
   IF to_regclass('cbl.charge') IS NOT NULL THEN
     ALTER TABLE cbl.charge ENABLE ROW LEVEL SECURITY;
@@ -383,8 +402,7 @@ BEGIN
       USING (true) WITH CHECK (true);
     DROP POLICY IF EXISTS cbl_partner_own ON cbl.statement_line;
     CREATE POLICY cbl_partner_own ON cbl.statement_line FOR SELECT TO cbl_partner
-      USING (statement_id = ANY (ARRAY(SELECT st.id FROM cbl.statement st
-                                        WHERE st.party_id = ANY ((SELECT cbl.login_party_ids())::bigint[]))));
+      USING (party_id = ANY ((SELECT cbl.login_party_ids())::bigint[]));
   END IF;
 END $$;
 COMMENT ON FUNCTION cbl.setup_row_security() IS
@@ -420,7 +438,7 @@ BEGIN
 
   -- 2. cbl_admin: every table and function of the schema.
   GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA cbl TO cbl_admin;
-  GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA cbl TO cbl_admin;
+  GRANT EXECUTE ON ALL ROUTINES IN SCHEMA cbl TO cbl_admin;
 
   -- 3. The list; what is not installed is skipped and reported.
   FOR r IN SELECT g.role, g.object_kind, g.object, g.privileges FROM cbl.role_grants() g LOOP
@@ -453,7 +471,7 @@ BEGIN
         CONTINUE;
       END IF;
       -- a regprocedure prints as a quoted, schema-qualified signature
-      EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO %I', fn, r.role);
+      EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO %I', fn, r.role);
     END IF;
   END LOOP;
 
