@@ -288,11 +288,25 @@ SELECT shipment_reference, customer_code, party_code, fee_group, fee_code, cost,
   FROM cbl.v_leakage WHERE customer_code IN ('NORDWIND', 'HANSEATIC') ORDER BY shipment_reference, fee_code;
 
 -- ---------------------------------------------------------------------------
--- SETTLEMENT GOES HERE (the lead adds it when the settlement branch merges;
--- see docs/settlement.md there): settle April 2026, print the customers',
--- carriers' and the agent's statements (NORDWIND and HANSEATIC in EUR,
--- SKYEXP in EUR, ATLX in USD, BALTIC's commission on the HO-2604-* margin),
--- then settle again and show that nothing changed.
+-- Month end: April 2026 is settled.  Every party's open charges become a
+-- statement per party, direction and currency (ATLX's USD costs stay in USD,
+-- its billing currency); the agent's commission comes from its rule.
 -- ---------------------------------------------------------------------------
+\echo
+\echo '== Month end: settle April 2026'
+SELECT statement_no, currency, total FROM cbl.settle('2026-04-01') ORDER BY statement_no;
+SELECT statement_no, party_code, direction, currency, total, line_count, charge_count
+  FROM cbl.v_statement WHERE period_start = '2026-04-01' ORDER BY statement_no;
+\echo '-- the lines of NORDWIND''s statement, each linked to the charges behind it'
+SELECT l.line_no, l.kind, l.shipment_reference, l.fee_code, l.charge_amount, l.charge_currency, l.amount
+  FROM cbl.v_statement_line l JOIN cbl.v_statement s USING (statement_no)
+ WHERE s.party_code = 'NORDWIND' AND s.period_start = '2026-04-01' ORDER BY l.line_no;
+\echo '-- settling the month again creates nothing: the same statements come back'
+SELECT count(*) AS statements_before FROM cbl.statement \gset
+SELECT count(*) AS returned FROM cbl.settle('2026-04-01');
+SELECT count(*) - :statements_before AS new_statements FROM cbl.statement;
+SELECT count(*) FILTER (WHERE status = 'open') AS open_april_charges,
+       count(*) FILTER (WHERE status = 'settled') AS settled_april_charges
+  FROM cbl.charge WHERE accrued_at >= '2026-04-01 00:00+00' AND accrued_at < '2026-05-01 00:00+00';
 
 RESET timezone;
