@@ -29,6 +29,7 @@ OBJS = \
 	src/check_digit.o \
 	src/identifiers.o \
 	src/milestone_state.o \
+	src/state_access.o \
 	src/event_parse.o \
 	src/event_ingest.o \
 	src/rate_card_parse.o \
