@@ -63,6 +63,7 @@ REGRESS = \
 	milestone_state \
 	event_ingest \
 	ingest_property \
+	ingest_large \
 	exceptions \
 	views \
 	rating \

@@ -41,6 +41,9 @@
 #include <sys/resource.h>
 
 #include "access/genam.h"
+#include "access/relscan.h"
+#include "access/visibilitymap.h"
+#include "storage/bufmgr.h"
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -398,26 +401,27 @@ typedef struct QueryDef
 	int			nargs;
 	Oid			argtypes[18];	/* InvalidOid: cbl.milestone_state[] */
 	bool		rowset;			/* no arguments: its rows come from cbl.ingest_rowset() */
+	bool		replan;			/* planned at every run, not once */
 } QueryDef;
 
 static const QueryDef query_defs[N_QUERIES] = {
 	[Q_MILESTONE] = {
 		"SELECT u.i::int4, m.code, m.id::int4 "
 		"FROM unnest($1::text[]) WITH ORDINALITY u(x, i) "
-		"JOIN cbl.milestone m ON m.code = upper(u.x)",
+		"JOIN cbl.milestone m ON m.code = upper(u.x) "
+		"FOR KEY SHARE OF m",
 		1, {TEXTARRAYOID}
 	},
 	/* the most specific row: exact qualifier before '', then exact version */
 	[Q_CODE_MAP] = {
-		"SELECT u.i::int4, cm.milestone, m.id::int4, cm.classifier, cm.reason_code "
+		"SELECT u.i::int4, cm.milestone, cm.classifier, cm.reason_code "
 		"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY "
 		"     u(standard, code, version, qualifier, i) "
 		"CROSS JOIN LATERAL ("
 		"  SELECT c.milestone, c.classifier, c.reason_code FROM cbl.code_map c "
 		"   WHERE c.standard = u.standard AND c.code = u.code "
 		"     AND c.version IN (coalesce(u.version, ''), '') AND c.qualifier IN (coalesce(u.qualifier, ''), '') "
-		"   ORDER BY c.qualifier = '', c.version = '' LIMIT 1) cm "
-		"LEFT JOIN cbl.milestone m ON m.code = cm.milestone",
+		"   ORDER BY c.qualifier = '', c.version = '' LIMIT 1) cm",
 		4, {TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID}
 	},
 	[Q_EVENT] = {
@@ -467,11 +471,16 @@ static const QueryDef query_defs[N_QUERIES] = {
 		"SELECT s.code, s.priority FROM cbl.source s WHERE s.code = ANY ($1::text[])",
 		1, {TEXTARRAYOID}
 	},
+	/*
+	 * by the row versions just read under the shipments' locks: no second
+	 * index probe; planned afresh each time (no arguments), so that a plan
+	 * made while the table was small never outlives it
+	 */
 	[Q_STATE_UPDATE] = {
 		"UPDATE cbl.shipment_state ss SET state = u.state, changed_at = now() "
-		"FROM cbl.ingest_rowset() AS u(shipment_id int8, state cbl.milestone_state) "
-		"WHERE ss.shipment_id = u.shipment_id",
-		0, {0}, true
+		"FROM cbl.ingest_rowset() AS u(tid tid, state cbl.milestone_state) "
+		"WHERE ss.ctid = u.tid",
+		0, {0}, true, true
 	},
 	[Q_STATE_INSERT] = {
 		"INSERT INTO cbl.shipment_state (shipment_id, state) "
@@ -536,7 +545,8 @@ QueryPlan(QueryId q, Oid state_type)
 
 		for (int i = 0; i < d->nargs; i++)
 			argtypes[i] = OidIsValid(d->argtypes[i]) ? d->argtypes[i] : get_array_type(state_type);
-		p = SPI_prepare_cursor(d->sql, d->nargs, argtypes, CURSOR_OPT_GENERIC_PLAN);
+		p = SPI_prepare_cursor(d->sql, d->nargs, argtypes,
+							   d->replan ? CURSOR_OPT_CUSTOM_PLAN : CURSOR_OPT_GENERIC_PLAN);
 		if (p == NULL)
 			elog(ERROR, "could not prepare an ingest statement: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(p);
@@ -762,6 +772,7 @@ typedef struct Probe
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	Snapshot	snapshot;
+	Buffer		vmbuffer;		/* index-only probes: the visibility map page */
 	int			nkeys;
 	ScanKeyData keys[3];
 } Probe;
@@ -799,6 +810,28 @@ ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *
 		ScanKeyEntryInitialize(&p->keys[k], 0, k + 1, BTEqualStrategyNumber, InvalidOid,
 							   p->index->rd_indcollation[k], procs[k], (Datum) 0);
 	p->scan = index_beginscan(p->heap, p->index, p->snapshot, nkeys, 0);
+	p->vmbuffer = InvalidBuffer;
+}
+
+/*
+ * The next row as the index holds it (its key and INCLUDE columns) into
+ * values/isnull, like an index-only scan: the heap is visited only for
+ * pages not all-visible (rows changed since the last vacuum).
+ */
+static bool
+ProbeNextIndexOnly(Probe *p, Datum *values, bool *isnull)
+{
+	ItemPointer tid;
+
+	while ((tid = index_getnext_tid(p->scan, ForwardScanDirection)) != NULL)
+	{
+		if (!VM_ALL_VISIBLE(p->heap, ItemPointerGetBlockNumber(tid), &p->vmbuffer) &&
+			!index_fetch_heap(p->scan, p->slot))
+			continue;			/* no version of it is visible to us */
+		index_deform_tuple(p->scan->xs_itup, p->scan->xs_itupdesc, values, isnull);
+		return true;
+	}
+	return false;
 }
 
 /* Start at the rows with these key values; then ProbeNext() each. */
@@ -825,6 +858,8 @@ ProbeGet(Probe *p, AttrNumber att, bool *isnull)
 static void
 ProbeClose(Probe *p)
 {
+	if (BufferIsValid(p->vmbuffer))
+		ReleaseBuffer(p->vmbuffer);
 	index_endscan(p->scan);
 	ExecDropSingleTupleTableSlot(p->slot);
 	UnregisterSnapshot(p->snapshot);
@@ -875,6 +910,7 @@ ResolveVocabulary(Ingest *in, Chunk *c)
 	const char **name_code;
 	int16	   *name_id;
 	MapRow	   *map_row;
+	int		   *map_name;
 
 	KeyMapInit(&names, 64);
 	KeyMapInit(&maps, 64);
@@ -924,6 +960,47 @@ ResolveVocabulary(Ingest *in, Chunk *c)
 		}
 	}
 
+	/* the code map first: the milestones it names are looked up with the others */
+	map_row = palloc0(Max(mcols[0].n, 1) * sizeof(*map_row));
+	map_name = palloc(Max(mcols[0].n, 1) * sizeof(int));
+	if (mcols[0].n > 0)
+	{
+		Run(Q_CODE_MAP, in->state_type, mcols, 4, SPI_OK_SELECT);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			int			i = GetInt32(r, 1, &isnull) - 1;
+
+			map_row[i].found = true;
+			map_row[i].milestone = GetText(r, 2);
+			map_row[i].classifier = GetText(r, 3);
+			map_row[i].reason_code = GetText(r, 4);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	for (int i = 0; i < mcols[0].n; i++)
+	{
+		const char *code = map_row[i].milestone;
+		bool		found;
+		int		   *slot;
+
+		map_name[i] = -1;
+		if (code == NULL)
+			continue;
+		slot = KeyMapSlot(&names, code, strlen(code), &found);
+		if (!found)
+		{
+			*slot = ncol.n;
+			ColText(&ncol, code);
+		}
+		map_name[i] = *slot;
+	}
+
+	/*
+	 * The milestones, key-share locked as a foreign key would: one deleted
+	 * meanwhile is not found, and one found cannot be deleted until we
+	 * commit (cbl.event has no foreign key; cbl.milestone_delete_check).
+	 */
 	name_code = palloc0(Max(ncol.n, 1) * sizeof(char *));
 	name_id = palloc0(Max(ncol.n, 1) * sizeof(int16));
 	if (ncol.n > 0)
@@ -939,23 +1016,12 @@ ResolveVocabulary(Ingest *in, Chunk *c)
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
-	map_row = palloc0(Max(mcols[0].n, 1) * sizeof(*map_row));
-	if (mcols[0].n > 0)
-	{
-		Run(Q_CODE_MAP, in->state_type, mcols, 4, SPI_OK_SELECT);
-		for (uint64 r = 0; r < SPI_processed; r++)
+	for (int i = 0; i < mcols[0].n; i++)
+		if (map_name[i] >= 0)
 		{
-			bool		isnull;
-			int			i = GetInt32(r, 1, &isnull) - 1;
-
-			map_row[i].found = true;
-			map_row[i].milestone = GetText(r, 2);
-			map_row[i].id = (int16) GetInt32(r, 3, &isnull);
-			map_row[i].classifier = GetText(r, 4);
-			map_row[i].reason_code = GetText(r, 5);
+			map_row[i].milestone = name_code[map_name[i]];
+			map_row[i].id = name_id[map_name[i]];
 		}
-		SPI_freetuptable(SPI_tuptable);
-	}
 
 	for (int i = 0; i < c->nelems; i++)
 	{
@@ -1183,6 +1249,18 @@ CanonicalFor(const RefForms *f, RefKind kind)
 	return NULL;
 }
 
+static int
+TextDatumCmp(const void *a, const void *b)
+{
+	text	   *x = DatumGetTextPP(*(const Datum *) a);
+	text	   *y = DatumGetTextPP(*(const Datum *) b);
+	int			lx = VARSIZE_ANY_EXHDR(x);
+	int			ly = VARSIZE_ANY_EXHDR(y);
+	int			r = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(lx, ly));
+
+	return r != 0 ? r : (lx > ly) - (lx < ly);
+}
+
 typedef struct LookupRow
 {
 	RefKind		kind;
@@ -1267,20 +1345,22 @@ ResolveShipments(Ingest *in, Chunk *c)
 		list_free(refs);
 	}
 
-	StepDone("  forms");
+	StepDone("ref-forms");
 	/* every look-up row of every value, chained by value */
 	if (vcol.n > 0)
 	{
 		Probe		p;
 		Oid			procs[1] = {F_TEXTEQ};
-		AttrNumber	a_kind,
-					a_ship;
 		int			nrows = 0,
 					cap = vcol.n + 16;
 
+		/* in key order: neighbouring probes share index pages */
+		qsort(vcol.v, vcol.n, sizeof(Datum), TextDatumCmp);
+		/* (value) INCLUDE (kind, shipment_id): index-only */
 		ProbeOpen(&p, "reference_lookup", "reference_lookup_value_idx", 1, procs);
-		a_kind = Att(&p, "kind");
-		a_ship = Att(&p, "shipment_id");
+		if (IndexRelationGetNumberOfAttributes(p.index) != 3)
+			elog(ERROR, "index cbl.reference_lookup_value_idx must be on (value) INCLUDE (kind, shipment_id)");
+		p.scan->xs_want_itup = true;
 		rows = palloc(cap * sizeof(LookupRow));
 		for (int i = 0; i < vcol.n; i++)
 		{
@@ -1288,11 +1368,13 @@ ResolveShipments(Ingest *in, Chunk *c)
 			bool		found;
 			int		   *slot = KeyMapSlot(&values, value, strlen(value), &found);
 
+			Datum		itup[3];
+			bool		itup_null[3];
+
 			ProbeKeys(&p, &vcol.v[i]);
-			while (ProbeNext(&p))
+			while (ProbeNextIndexOnly(&p, itup, itup_null))
 			{
-				bool		isnull;
-				text	   *kind = DatumGetTextPP(ProbeGet(&p, a_kind, &isnull));
+				text	   *kind = DatumGetTextPP(itup[1]);
 
 				if (nrows == cap)
 				{
@@ -1300,14 +1382,14 @@ ResolveShipments(Ingest *in, Chunk *c)
 					rows = repalloc_huge(rows, cap * sizeof(LookupRow));
 				}
 				rows[nrows].kind = KindOf(VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind));
-				rows[nrows].shipment_id = DatumGetInt64(ProbeGet(&p, a_ship, &isnull));
+				rows[nrows].shipment_id = DatumGetInt64(itup[2]);
 				rows[nrows].next = *slot;
 				*slot = nrows++;
 			}
 		}
 		ProbeClose(&p);
 	}
-	StepDone("  query");
+	StepDone("ref-probe");
 	tcap = c->nelems + 16;
 	c->targets = MemoryContextAllocHuge(CurrentMemoryContext, tcap * sizeof(Target));
 	c->ntargets = 0;
@@ -1407,6 +1489,21 @@ IdentityKey(StringInfo buf, int64 shipment_id, const char *source, const char *e
 	return buf->len;
 }
 
+static Chunk *sort_chunk;
+
+static int
+IdentityCmp(const void *a, const void *b)
+{
+	const Identity *x = &sort_chunk->ids[*(const int *) a];
+	const Identity *y = &sort_chunk->ids[*(const int *) b];
+	int			r;
+
+	if (x->shipment_id != y->shipment_id)
+		return x->shipment_id < y->shipment_id ? -1 : 1;
+	r = strcmp(x->source, y->source);
+	return r != 0 ? r : strcmp(x->event_id, y->event_id);
+}
+
 /* The stored revisions of the chunk's identities. */
 static void
 LoadStored(Ingest *in, Chunk *c)
@@ -1476,14 +1573,22 @@ LoadStored(Ingest *in, Chunk *c)
 					a_hash;
 		int			cap = c->nids + 16;
 
+		int		   *by_key = palloc(c->nids * sizeof(int));
+
+		/* in key order: neighbouring probes share index pages */
+		for (int i = 0; i < c->nids; i++)
+			by_key[i] = i;
+		sort_chunk = c;
+		qsort(by_key, c->nids, sizeof(int), IdentityCmp);
 		ProbeOpen(&p, "event", "event_pkey", 3, procs);
 		a_rev = Att(&p, "revision");
 		a_upd = Att(&p, "updated_at");
 		a_retr = Att(&p, "retracted");
 		a_hash = Att(&p, "content_hash");
 		c->hashes = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(*c->hashes));
-		for (int i = 0; i < c->nids; i++)
+		for (int j = 0; j < c->nids; j++)
 		{
+			int			i = by_key[j];
 			Identity   *id = &c->ids[i];
 			Datum		keys[3];
 
@@ -1522,7 +1627,6 @@ LoadStored(Ingest *in, Chunk *c)
 }
 
 /* Fresh versions of one identity sort by retracted, updated_at (NULL first), hash. */
-static Chunk *sort_chunk;
 
 static int
 FreshCmp(const void *a, const void *b)
@@ -1791,7 +1895,6 @@ WriteEvents(Ingest *in, Chunk *c)
 			ColDatum(&ev[15], Int64GetDatum(e->event_key), false);
 		}
 	}
-	StepDone("  cols");
 	if (ev[0].n > 0)
 		Run(Q_EVENT, in->state_type, ev, 16, SPI_OK_INSERT);
 	if (cf[0].n > 0)
@@ -1823,7 +1926,7 @@ WriteEvents(Ingest *in, Chunk *c)
 			in->rejected++;
 		}
 	}
-	StepDone("  events");
+	StepDone("ev-insert");
 	if (pd[0].n > 0)
 		Run(Q_PENDING, in->state_type, pd, N_ROW_ARGS, SPI_OK_INSERT);
 	if (rj[0].n > 0)
@@ -1970,14 +2073,14 @@ MergeStates(Ingest *in, Chunk *c)
 		news[ids.n] = MilestoneStateFromEntries(framework, entries, n);
 		ColDatum(&ids, Int64GetDatum(ship), false);
 	}
-	StepDone("  build");
+	StepDone("st-build");
 
 	/*
 	 * Joined to the stored states (read under the shipments' locks, so no
 	 * one else writes them meanwhile); only real changes are written.
 	 */
 	stored = palloc0(ids.n * sizeof(bool));
-	ColInit(&upd[0], INT8OID, ids.n);
+	ColInit(&upd[0], TIDOID, ids.n);
 	ColInit(&upd[1], in->state_type, ids.n);
 	ColInit(&ins[0], INT8OID, ids.n);
 	ColInit(&ins[1], in->state_type, ids.n);
@@ -1993,6 +2096,7 @@ MergeStates(Ingest *in, Chunk *c)
 			bool		isnull;
 			MilestoneState *was;
 			MilestoneState *now;
+			ItemPointer tid;
 
 			ProbeKeys(&p, &ids.v[k]);
 			if (!ProbeNext(&p))
@@ -2004,7 +2108,9 @@ MergeStates(Ingest *in, Chunk *c)
 			if (VARSIZE(now) == VARSIZE(was) && memcmp(now, was, VARSIZE(was)) == 0)
 				continue;		/* nothing new */
 			news[k] = now;
-			ColDatum(&upd[0], ids.v[k], false);
+			tid = palloc(sizeof(ItemPointerData));
+			ItemPointerCopy(&p.slot->tts_tid, tid);
+			ColDatum(&upd[0], PointerGetDatum(tid), false);
 			ColDatum(&upd[1], PointerGetDatum(now), false);
 		}
 		ProbeClose(&p);
@@ -2015,12 +2121,20 @@ MergeStates(Ingest *in, Chunk *c)
 			ColDatum(&ins[0], ids.v[k], false);
 			ColDatum(&ins[1], PointerGetDatum(news[k]), false);
 		}
-	StepDone("  read");
+	StepDone("st-read");
 	if (upd[0].n > 0)
+	{
 		Run(Q_STATE_UPDATE, in->state_type, upd, 2, SPI_OK_UPDATE);
+		if (SPI_processed != (uint64) upd[0].n)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("milestone states changed while ingest held their shipments' locks"),
+					 errdetail("Something wrote cbl.shipment_state without taking the shipments' advisory locks."),
+					 errhint("Write states through cbl.ingest_events or cbl.refresh_state.")));
+	}
 	if (ins[0].n > 0)
 		Run(Q_STATE_INSERT, in->state_type, ins, 2, SPI_OK_INSERT);
-	StepDone("  write");
+	StepDone("st-write");
 	for (int k = 0; k < ids.n; k++)
 	{
 		int64		id = DatumGetInt64(ids.v[k]);
@@ -2090,7 +2204,7 @@ ProcessChunk(Ingest *in, Chunk *c)
 			HashElem(&c->elems[i], &buf);
 	StepDone("hash");
 	ResolveShipments(in, c);
-	StepDone("shipments");
+	StepDone("ref-match");
 	LockShipments(in, c);
 	StepDone("locks");
 	LoadStored(in, c);
@@ -2098,11 +2212,11 @@ ProcessChunk(Ingest *in, Chunk *c)
 	Classify(c);
 	StepDone("classify");
 	CheckShipments(in, c);
-	StepDone("check");
+	StepDone("shipments");
 	WriteEvents(in, c);
-	StepDone("write");
+	StepDone("ev-others");
 	MergeStates(in, c);
-	StepDone("states");
+	StepDone("st-notify");
 }
 
 static void

@@ -70,6 +70,31 @@ SELECT pg_catalog.pg_extension_config_dump('cbl.event', '');
 -- an index on (source, event_id) alone would cost every insert about 5 us
 -- and serve no statement of cbl: add one if you look events up that way.
 
+-- A milestone that events use cannot be deleted or renamed (the foreign key
+-- cbl.event does not have).  Ingest key-share locks the milestones it
+-- writes, as the key would.
+CREATE FUNCTION cbl.milestone_delete_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.code = OLD.code THEN
+    RETURN NEW;
+  END IF;
+  IF EXISTS (SELECT 1 FROM cbl.event e WHERE e.milestone = OLD.code) THEN
+    RAISE EXCEPTION 'milestone % is used by events', OLD.code
+      USING ERRCODE = 'foreign_key_violation',
+            DETAIL = format('Key (code)=(%s) is still referenced from table "event".', OLD.code),
+            HINT = 'Events are history: keep the milestone.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+COMMENT ON FUNCTION cbl.milestone_delete_check() IS
+  'trigger of cbl.milestone: a milestone that events use cannot be deleted or renamed (in place of a foreign key from cbl.event)';
+REVOKE ALL ON FUNCTION cbl.milestone_delete_check() FROM PUBLIC;
+CREATE TRIGGER milestone_delete_check BEFORE DELETE OR UPDATE OF code ON cbl.milestone
+  FOR EACH ROW EXECUTE FUNCTION cbl.milestone_delete_check();
+COMMENT ON TRIGGER milestone_delete_check ON cbl.milestone IS 'a milestone that events use cannot be deleted or renamed';
+
 -- A shipment with events or a state cannot be deleted (the foreign keys
 -- cbl.event and cbl.shipment_state do not have).  The advisory lock is ingest's for this shipment: an ingest
 -- that found the shipment either committed its events before this check
@@ -183,7 +208,8 @@ SELECT pg_catalog.pg_extension_config_dump('cbl.shipment_state', '');
 
 -- Finding shipments by any reference, set-based: the candidate canonical
 -- forms of a value, then the lookup by value alone.
-CREATE INDEX reference_lookup_value_idx ON cbl.reference_lookup (value);
+-- Ingest reads it index-only (kind and shipment with the value).
+CREATE INDEX reference_lookup_value_idx ON cbl.reference_lookup (value) INCLUDE (kind, shipment_id);
 
 -- What one ingest call did, in rows of (event, shipment).
 CREATE TYPE cbl.ingest_result AS (
