@@ -226,10 +226,8 @@ Reject(ParsedEvent *ev, const char *fmt, const char *arg)
  * strings, embedded NULs (PostgreSQL text cannot hold them) and overlong ones.
  */
 static bool
-TextField(ParsedEvent *ev, json_t *obj, const char *key, bool required, const char **out)
+TextField(ParsedEvent *ev, json_t *v, const char *key, bool required, const char **out)
 {
-	json_t	   *v = json_object_get(obj, key);
-
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
 	{
@@ -291,11 +289,29 @@ IsUnLocode(const char *s)
 	return true;
 }
 
+/* The fields of a canonical event, in known_fields order. */
+enum
+{
+	F_SOURCE, F_EVENT_ID, F_SHIPMENT, F_MILESTONE, F_STANDARD, F_CODE, F_VERSION, F_QUALIFIER,
+	F_CLASSIFIER, F_OCCURRED_AT, F_UPDATED_AT, F_LOCATION, F_REASON_CODE, F_RETRACTED, F_PARTIAL,
+	F_PAYLOAD, N_FIELDS
+};
+
 static const char *const known_fields[] = {
 	"source", "event_id", "shipment", "milestone", "standard", "code", "version", "qualifier",
 	"classifier", "occurred_at", "updated_at", "location", "reason_code", "retracted", "partial",
 	"payload", NULL
 };
+
+/* The field a key names, or -1. */
+static int
+FieldOf(const char *key)
+{
+	for (int k = 0; k < N_FIELDS; k++)
+		if (key[0] == known_fields[k][0] && strcmp(key, known_fields[k]) == 0)
+			return k;
+	return -1;
+}
 
 /*
  * Fill *ev from the element obj.  want_raw: serialise the element into
@@ -309,7 +325,11 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 			void *owner)
 {
 	json_t	   *v;
+	json_t	   *field[N_FIELDS];
 	const char *key;
+	size_t		key_len;
+	const char *unknown = NULL;
+	bool		has_nul = false;
 	const char *text;
 	const char *why;
 
@@ -329,43 +349,52 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 		Reject(ev, "An event must be a JSON object%s.", "");
 		return;
 	}
-	if (HasNul(obj))
+	/*
+	 * One pass over the fields: a NUL in any value first, then the first
+	 * unknown key.  (A key holding a NUL counts by its text before the NUL,
+	 * and its value is no field's.)
+	 */
+	memset(field, 0, sizeof(field));
+	json_object_keylen_foreach(obj, key, key_len, v)
+	{
+		int			k = FieldOf(key);
+
+		has_nul = has_nul || HasNul(v);
+		if (k < 0 && unknown == NULL)
+			unknown = key;
+		else if (k >= 0 && key_len == strlen(key))
+			field[k] = v;
+	}
+	if (has_nul)
 	{
 		Reject(ev, "The event contains a NUL character%s.", "");
 		return;
 	}
-	json_object_foreach(obj, key, v)
+	if (unknown != NULL)
 	{
-		bool		known = false;
-
-		for (int k = 0; known_fields[k] != NULL; k++)
-			known = known || strcmp(key, known_fields[k]) == 0;
-		if (!known)
-		{
-			Reject(ev, "Unknown field \"%.100s\"; put extra data in \"payload\".", key);
-			return;
-		}
+		Reject(ev, "Unknown field \"%.100s\"; put extra data in \"payload\".", unknown);
+		return;
 	}
 
-	if (!TextField(ev, obj, "source", true, &ev->source))
+	if (!TextField(ev, field[F_SOURCE], "source", true, &ev->source))
 		return;
-	v = json_object_get(obj, "event_id");
+	v = field[F_EVENT_ID];
 	if (json_is_integer(v))
 	{
 		snprintf(ev->event_id_buf, sizeof(ev->event_id_buf), "%" JSON_INTEGER_FORMAT,
 				 json_integer_value(v));
 		ev->event_id = ev->event_id_buf;
 	}
-	else if (!TextField(ev, obj, "event_id", true, &ev->event_id))
+	else if (!TextField(ev, v, "event_id", true, &ev->event_id))
 		return;
-	if (!TextField(ev, obj, "shipment", true, &ev->shipment) ||
-		!TextField(ev, obj, "milestone", false, &ev->milestone) ||
-		!TextField(ev, obj, "standard", false, &ev->standard) ||
-		!TextField(ev, obj, "code", false, &ev->code) ||
-		!TextField(ev, obj, "version", false, &ev->version) ||
-		!TextField(ev, obj, "qualifier", false, &ev->qualifier) ||
-		!TextField(ev, obj, "location", false, &ev->location) ||
-		!TextField(ev, obj, "reason_code", false, &ev->reason_code))
+	if (!TextField(ev, field[F_SHIPMENT], "shipment", true, &ev->shipment) ||
+		!TextField(ev, field[F_MILESTONE], "milestone", false, &ev->milestone) ||
+		!TextField(ev, field[F_STANDARD], "standard", false, &ev->standard) ||
+		!TextField(ev, field[F_CODE], "code", false, &ev->code) ||
+		!TextField(ev, field[F_VERSION], "version", false, &ev->version) ||
+		!TextField(ev, field[F_QUALIFIER], "qualifier", false, &ev->qualifier) ||
+		!TextField(ev, field[F_LOCATION], "location", false, &ev->location) ||
+		!TextField(ev, field[F_REASON_CODE], "reason_code", false, &ev->reason_code))
 		return;
 	if (ev->milestone == NULL && (ev->standard == NULL || ev->code == NULL))
 	{
@@ -384,7 +413,7 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 	}
 
 	/* without a classifier, a mapped code takes the one its map row gives */
-	if (!TextField(ev, obj, "classifier", ev->milestone != NULL, &text))
+	if (!TextField(ev, field[F_CLASSIFIER], "classifier", ev->milestone != NULL, &text))
 		return;
 	if (text != NULL)
 	{
@@ -400,14 +429,14 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 		}
 	}
 
-	if (!TextField(ev, obj, "occurred_at", true, &text))
+	if (!TextField(ev, field[F_OCCURRED_AT], "occurred_at", true, &text))
 		return;
 	if (!IsoTimestampParse(text, &ev->occurred_at, &why))
 	{
 		Reject(ev, "Field \"occurred_at\": %s", why);
 		return;
 	}
-	if (!TextField(ev, obj, "updated_at", false, &text))
+	if (!TextField(ev, field[F_UPDATED_AT], "updated_at", false, &text))
 		return;
 	if (text != NULL)
 	{
@@ -426,7 +455,7 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 		return;
 	}
 
-	v = json_object_get(obj, "retracted");
+	v = field[F_RETRACTED];
 	if (v != NULL && !json_is_null(v))
 	{
 		if (!json_is_boolean(v))
@@ -436,7 +465,7 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 		}
 		ev->retracted = json_is_true(v);
 	}
-	v = json_object_get(obj, "partial");
+	v = field[F_PARTIAL];
 	if (v != NULL && !json_is_null(v))
 	{
 		if (!json_is_boolean(v))
@@ -447,7 +476,7 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 		ev->partial = json_is_true(v);
 	}
 
-	v = json_object_get(obj, "payload");
+	v = field[F_PAYLOAD];
 	if (v != NULL && !json_is_null(v))
 	{
 		ev->payload = own(owner, json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
@@ -499,6 +528,7 @@ struct EventStream
 	size_t		pos;			/* where the next element (or a separator) starts */
 	size_t		count;			/* elements returned so far */
 	bool		done;
+	bool		refused;		/* the text holds a NUL byte */
 	ArenaBlock *blocks;			/* the first block is reused; others are freed */
 };
 
@@ -598,6 +628,12 @@ EventStreamOpen(const char *text, size_t len)
 		return NULL;
 	s->text = text;
 	s->len = len;
+	/*
+	 * jansson skips a raw NUL byte (never valid JSON) and then counts the
+	 * bytes it read one short: such a text is read whole (EventBatchParse).
+	 */
+	s->done = memchr(text, '\0', len) != NULL;
+	s->refused = s->done;
 	return s;
 }
 
@@ -626,7 +662,7 @@ EventStreamNext(EventStream *s, ParsedEvent *ev, size_t *offset, size_t *length)
 	json_t	   *obj;
 
 	if (s->done)
-		return 0;
+		return s->refused ? -1 : 0;
 	SkipSpace(s);
 	if (s->count == 0)
 	{

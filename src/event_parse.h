@@ -70,8 +70,9 @@ extern void EventBatchFree(EventBatch *batch);
  * EventStreamNext returns 1 with the next element in *out (its strings
  * valid until the next call) and its bytes in the text at [*offset,
  * *offset + *length); 0 at the end of the array; -1 if the text is not a
- * JSON array (EventBatchParse on the whole text then says where it broke;
- * should it parse after all, read the batch with it instead).
+ * JSON array, or holds a NUL byte (EventBatchParse on the whole text then
+ * says where it broke; should it parse after all, read the batch with it
+ * instead: it is the reference).
  */
 typedef struct EventStream EventStream;
 
