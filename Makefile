@@ -32,6 +32,10 @@ OBJS = \
 	src/state_access.o \
 	src/event_parse.o \
 	src/event_ingest.o \
+	src/ingest_util.o \
+	src/ingest_db.o \
+	src/ingest_resolve.o \
+	src/ingest_write.o \
 	src/rate_card_parse.o \
 	src/rating.o \
 	src/rate_card.o \

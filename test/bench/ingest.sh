@@ -151,6 +151,7 @@ EOF
 		cat <<EOF
 SELECT sum(t1 - t0) > interval '$limit s' AS over FROM bench_ingest.timing WHERE pass = '$pass' \gset
 \if :over
+\! cut -d' ' -f14,15 /proc/\$BENCH_PID/stat > '$out/cpu_end'
 \q
 \endif
 EOF
@@ -165,7 +166,18 @@ for pass in copy copy_plain ingest replay; do
 	psql_bench -d "$bench_db" -c CHECKPOINT
 	start=$SECONDS
 	printf '  %-11s' "$pass"
-	psql_bench -d "$bench_db" -f "$out/pass_$pass.sql" >/dev/null
+	# the pass's server process CPU time: /proc/<pid>/stat fields 14, 15 (ticks)
+	{
+		echo "SELECT pg_backend_pid() AS bench_pid \gset"
+		echo "\\setenv BENCH_PID :bench_pid"
+		echo "\\! cut -d' ' -f14,15 /proc/\$BENCH_PID/stat > '$out/cpu_start'"
+		cat "$out/pass_$pass.sql"
+		echo "\\! cut -d' ' -f14,15 /proc/\$BENCH_PID/stat > '$out/cpu_end'"
+	} >"$out/run_$pass.sql"
+	psql_bench -d "$bench_db" -f "$out/run_$pass.sql" >/dev/null
+	read -r u0 s0 <"$out/cpu_start"
+	read -r u1 s1 <"$out/cpu_end"
+	psql_bench -d "$bench_db" -c "INSERT INTO bench_ingest.cpu VALUES ('$pass', ($u1 + $s1 - $u0 - $s0)::numeric / $(getconf CLK_TCK))"
 	printf ' %4d s' "$((SECONDS - start))"
 	done_batches="$(psql_bench -d "$bench_db" -tAc "SELECT count(*) FROM bench_ingest.timing WHERE pass = '$pass'")"
 	if [ "$done_batches" != "$batches" ]; then
