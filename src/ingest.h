@@ -161,6 +161,7 @@ typedef struct Chunk
 	Identity   *ids;
 	int			nids;
 	int		   *order;			/* targets grouped by identity */
+	int		   *by_key;			/* identities in (shipment, source, event_id) order */
 	char	  (*hashes)[HASH_LEN + 1];	/* stored content hashes */
 	int			nhashes;
 	Int64List	ships;			/* shipments written to, sorted */

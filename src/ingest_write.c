@@ -147,7 +147,7 @@ LoadStored(Ingest *in, Chunk *c)
 					a_hash;
 		int			cap = c->nids + 16;
 
-		int		   *by_key = palloc(c->nids * sizeof(int));
+		int		   *by_key = c->by_key = palloc(c->nids * sizeof(int));
 
 		/* in key order: neighbouring probes share index pages */
 		for (int i = 0; i < c->nids; i++)
@@ -412,10 +412,10 @@ WriteEvents(Ingest *in, Chunk *c)
 	ColInit(&rj[N_ROW_ARGS], TEXTOID, 16);
 	ColInit(&rj[N_ROW_ARGS + 1], TEXTOID, 16);
 
-	/* in identity order, fresh versions by rank: revisions ascend */
-	for (int i = 0; i < c->nids; i++)
+	/* in key order, as the probes went: the index takes them left to right */
+	for (int j = 0; j < c->nids; j++)
 	{
-		Identity   *id = &c->ids[i];
+		Identity   *id = &c->ids[c->by_key[j]];
 
 		for (int k = 0; k < id->ntargets; k++)
 		{
