@@ -48,8 +48,11 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "catalog/namespace.h"
+#include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/lsyscache.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
@@ -469,6 +472,8 @@ IngestCall(FunctionCallInfo fcinfo, Source *src)
 							 GUC_ACTION_SAVE, true, 0, false);
 
 	SPI_connect();
+	/* before anything is looked up: see cbl.milestone_delete_check */
+	LockRelationOid(get_relname_relid("event", get_namespace_oid("cbl", false)), RowExclusiveLock);
 	in.state_type = StateTypeOid();
 	in.text = src->text;
 	in.changed.cxt = in.replaced.cxt = CurrentMemoryContext;	/* SPI's: until SPI_finish */

@@ -98,8 +98,7 @@ static const QueryDef query_defs[N_QUERIES] = {
 	[Q_MILESTONE] = {
 		"SELECT u.i::int4, m.code, m.id::int4 "
 		"FROM unnest($1::text[]) WITH ORDINALITY u(x, i) "
-		"JOIN cbl.milestone m ON m.code = upper(u.x) "
-		"FOR KEY SHARE OF m",
+		"JOIN cbl.milestone m ON m.code = upper(u.x)",
 		1, {TEXTARRAYOID}
 	},
 	/* the most specific row: exact qualifier before '', then exact version */

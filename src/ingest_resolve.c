@@ -146,9 +146,10 @@ ResolveVocabulary(Ingest *in, Chunk *c)
 	}
 
 	/*
-	 * The milestones, key-share locked as a foreign key would: one deleted
-	 * meanwhile is not found, and one found cannot be deleted until we
-	 * commit (cbl.event has no foreign key; cbl.milestone_delete_check).
+	 * The milestones.  One deleted meanwhile cannot be among them: its
+	 * deletion waits for this call to end (it locks cbl.event in SHARE mode,
+	 * cbl.milestone_delete_check; this call holds ROW EXCLUSIVE from its
+	 * start), or this call waits for its deletion to commit.
 	 */
 	name_code = palloc0(Max(ncol.n, 1) * sizeof(char *));
 	name_id = palloc0(Max(ncol.n, 1) * sizeof(int16));

@@ -71,8 +71,11 @@ SELECT pg_catalog.pg_extension_config_dump('cbl.event', '');
 -- and serve no statement of cbl: add one if you look events up that way.
 
 -- A milestone that events use cannot be deleted or renamed (the foreign key
--- cbl.event does not have).  Ingest key-share locks the milestones it
--- writes, as the key would.
+-- cbl.event does not have).  The SHARE lock waits for every ingest under
+-- way (each holds ROW EXCLUSIVE on cbl.event from its start) and holds off
+-- new ones until this transaction ends: an ingest either sees the milestone
+-- gone or wrote its events before the check below.  Milestones are rarely
+-- deleted; a user's own only.
 CREATE FUNCTION cbl.milestone_delete_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
@@ -80,6 +83,7 @@ BEGIN
   IF TG_OP = 'UPDATE' AND NEW.code = OLD.code THEN
     RETURN NEW;
   END IF;
+  LOCK TABLE cbl.event IN SHARE MODE;
   IF EXISTS (SELECT 1 FROM cbl.event e WHERE e.milestone = OLD.code) THEN
     RAISE EXCEPTION 'milestone % is used by events', OLD.code
       USING ERRCODE = 'foreign_key_violation',
@@ -114,7 +118,7 @@ BEGIN
   PERFORM pg_advisory_xact_lock(1667392049, hashint8(OLD.id) & 511);
   IF EXISTS (SELECT 1 FROM cbl.event e WHERE e.shipment_id = OLD.id)
      OR EXISTS (SELECT 1 FROM cbl.shipment_state ss WHERE ss.shipment_id = OLD.id) THEN
-    RAISE EXCEPTION 'cannot delete shipment % (%): it has events', OLD.id, OLD.reference
+    RAISE EXCEPTION 'cannot delete shipment %: it has events or a state', OLD.reference
       USING ERRCODE = 'foreign_key_violation',
             DETAIL = format('Key (id)=(%s) is still referenced from table "event".', OLD.id),
             HINT = 'Delete its events first (cbl.event).';
