@@ -33,8 +33,13 @@ OBJS = \
 	src/wire.o \
 	src/milestone_wire.o \
 	src/milestone_state.o \
+	src/state_access.o \
 	src/event_parse.o \
 	src/event_ingest.o \
+	src/ingest_util.o \
+	src/ingest_db.o \
+	src/ingest_resolve.o \
+	src/ingest_write.o \
 	src/fmt_common.o \
 	src/fmt_dcsa.o \
 	src/fmt_x12.o \
@@ -74,6 +79,7 @@ REGRESS = \
 	milestone_state \
 	event_ingest \
 	ingest_property \
+	ingest_large \
 	exceptions \
 	views \
 	rating \

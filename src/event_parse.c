@@ -226,10 +226,8 @@ Reject(ParsedEvent *ev, const char *fmt, const char *arg)
  * strings, embedded NULs (PostgreSQL text cannot hold them) and overlong ones.
  */
 static bool
-TextField(ParsedEvent *ev, json_t *obj, const char *key, bool required, const char **out)
+TextField(ParsedEvent *ev, json_t *v, const char *key, bool required, const char **out)
 {
-	json_t	   *v = json_object_get(obj, key);
-
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
 	{
@@ -291,66 +289,112 @@ IsUnLocode(const char *s)
 	return true;
 }
 
+/* The fields of a canonical event, in known_fields order. */
+enum
+{
+	F_SOURCE, F_EVENT_ID, F_SHIPMENT, F_MILESTONE, F_STANDARD, F_CODE, F_VERSION, F_QUALIFIER,
+	F_CLASSIFIER, F_OCCURRED_AT, F_UPDATED_AT, F_LOCATION, F_REASON_CODE, F_RETRACTED, F_PARTIAL,
+	F_PAYLOAD, N_FIELDS
+};
+
 static const char *const known_fields[] = {
 	"source", "event_id", "shipment", "milestone", "standard", "code", "version", "qualifier",
 	"classifier", "occurred_at", "updated_at", "location", "reason_code", "retracted", "partial",
 	"payload", NULL
 };
 
-void
-EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
+/* The field a key names, or -1. */
+static int
+FieldOf(const char *key)
 {
-	json_t	   *obj = json_array_get(batch->root, i);
+	for (int k = 0; k < N_FIELDS; k++)
+		if (key[0] == known_fields[k][0] && strcmp(key, known_fields[k]) == 0)
+			return k;
+	return -1;
+}
+
+/*
+ * Fill *ev from the element obj.  want_raw: serialise the element into
+ * ev->raw for every element (the batch API), or only for rejected ones (the
+ * stream: a reject keeps it, an accepted element never needs it).  The
+ * strings dumped here (raw, payload) are handed to own(), which keeps them
+ * as long as the caller promises; NULL from a dump means out of memory.
+ */
+static void
+ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, char *),
+			void *owner)
+{
 	json_t	   *v;
+	json_t	   *field[N_FIELDS];
 	const char *key;
+	size_t		key_len;
+	const char *unknown = NULL;
+	bool		has_nul = false;
 	const char *text;
 	const char *why;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->ok = true;
-	ev->raw = Own(batch, json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
+	if (want_raw)
+	{
+		ev->raw = own(owner, json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
+		if (ev->raw == NULL)
+		{
+			Reject(ev, "Out of memory while copying the event%s.", "");
+			return;
+		}
+	}
 	if (!json_is_object(obj))
 	{
 		Reject(ev, "An event must be a JSON object%s.", "");
 		return;
 	}
-	if (ev->raw != NULL && HasNul(obj))
+	/*
+	 * One pass over the fields: a NUL in any value first, then the first
+	 * unknown key.  (A key holding a NUL counts by its text before the NUL,
+	 * and its value is no field's.)
+	 */
+	memset(field, 0, sizeof(field));
+	json_object_keylen_foreach(obj, key, key_len, v)
+	{
+		int			k = FieldOf(key);
+
+		has_nul = has_nul || HasNul(v);
+		if (k < 0 && unknown == NULL)
+			unknown = key;
+		else if (k >= 0 && key_len == strlen(key))
+			field[k] = v;
+	}
+	if (has_nul)
 	{
 		Reject(ev, "The event contains a NUL character%s.", "");
 		return;
 	}
-	json_object_foreach(obj, key, v)
+	if (unknown != NULL)
 	{
-		bool		known = false;
-
-		for (int k = 0; known_fields[k] != NULL; k++)
-			known = known || strcmp(key, known_fields[k]) == 0;
-		if (!known)
-		{
-			Reject(ev, "Unknown field \"%.100s\"; put extra data in \"payload\".", key);
-			return;
-		}
+		Reject(ev, "Unknown field \"%.100s\"; put extra data in \"payload\".", unknown);
+		return;
 	}
 
-	if (!TextField(ev, obj, "source", true, &ev->source))
+	if (!TextField(ev, field[F_SOURCE], "source", true, &ev->source))
 		return;
-	v = json_object_get(obj, "event_id");
+	v = field[F_EVENT_ID];
 	if (json_is_integer(v))
 	{
 		snprintf(ev->event_id_buf, sizeof(ev->event_id_buf), "%" JSON_INTEGER_FORMAT,
 				 json_integer_value(v));
 		ev->event_id = ev->event_id_buf;
 	}
-	else if (!TextField(ev, obj, "event_id", true, &ev->event_id))
+	else if (!TextField(ev, v, "event_id", true, &ev->event_id))
 		return;
-	if (!TextField(ev, obj, "shipment", true, &ev->shipment) ||
-		!TextField(ev, obj, "milestone", false, &ev->milestone) ||
-		!TextField(ev, obj, "standard", false, &ev->standard) ||
-		!TextField(ev, obj, "code", false, &ev->code) ||
-		!TextField(ev, obj, "version", false, &ev->version) ||
-		!TextField(ev, obj, "qualifier", false, &ev->qualifier) ||
-		!TextField(ev, obj, "location", false, &ev->location) ||
-		!TextField(ev, obj, "reason_code", false, &ev->reason_code))
+	if (!TextField(ev, field[F_SHIPMENT], "shipment", true, &ev->shipment) ||
+		!TextField(ev, field[F_MILESTONE], "milestone", false, &ev->milestone) ||
+		!TextField(ev, field[F_STANDARD], "standard", false, &ev->standard) ||
+		!TextField(ev, field[F_CODE], "code", false, &ev->code) ||
+		!TextField(ev, field[F_VERSION], "version", false, &ev->version) ||
+		!TextField(ev, field[F_QUALIFIER], "qualifier", false, &ev->qualifier) ||
+		!TextField(ev, field[F_LOCATION], "location", false, &ev->location) ||
+		!TextField(ev, field[F_REASON_CODE], "reason_code", false, &ev->reason_code))
 		return;
 	if (ev->milestone == NULL && (ev->standard == NULL || ev->code == NULL))
 	{
@@ -369,7 +413,7 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 	}
 
 	/* without a classifier, a mapped code takes the one its map row gives */
-	if (!TextField(ev, obj, "classifier", ev->milestone != NULL, &text))
+	if (!TextField(ev, field[F_CLASSIFIER], "classifier", ev->milestone != NULL, &text))
 		return;
 	if (text != NULL)
 	{
@@ -385,14 +429,14 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 		}
 	}
 
-	if (!TextField(ev, obj, "occurred_at", true, &text))
+	if (!TextField(ev, field[F_OCCURRED_AT], "occurred_at", true, &text))
 		return;
 	if (!IsoTimestampParse(text, &ev->occurred_at, &why))
 	{
 		Reject(ev, "Field \"occurred_at\": %s", why);
 		return;
 	}
-	if (!TextField(ev, obj, "updated_at", false, &text))
+	if (!TextField(ev, field[F_UPDATED_AT], "updated_at", false, &text))
 		return;
 	if (text != NULL)
 	{
@@ -411,7 +455,7 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 		return;
 	}
 
-	v = json_object_get(obj, "retracted");
+	v = field[F_RETRACTED];
 	if (v != NULL && !json_is_null(v))
 	{
 		if (!json_is_boolean(v))
@@ -421,7 +465,7 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 		}
 		ev->retracted = json_is_true(v);
 	}
-	v = json_object_get(obj, "partial");
+	v = field[F_PARTIAL];
 	if (v != NULL && !json_is_null(v))
 	{
 		if (!json_is_boolean(v))
@@ -432,9 +476,295 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 		ev->partial = json_is_true(v);
 	}
 
-	v = json_object_get(obj, "payload");
+	v = field[F_PAYLOAD];
 	if (v != NULL && !json_is_null(v))
-		ev->payload = Own(batch, json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
-	if ((v != NULL && !json_is_null(v) && ev->payload == NULL) || ev->raw == NULL)
-		Reject(ev, "Out of memory while copying the event%s.", "");
+	{
+		ev->payload = own(owner, json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
+		if (ev->payload == NULL)
+			Reject(ev, "Out of memory while copying the event%s.", "");
+	}
+}
+
+static char *
+OwnByBatch(void *batch, char *s)
+{
+	return Own((EventBatch *) batch, s);
+}
+
+void
+EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
+{
+	ParseObject(json_array_get(batch->root, i), ev, true, OwnByBatch, batch);
+}
+
+/* ---- stream ---------------------------------------------------------------- */
+
+/*
+ * The stream finds the elements of the top-level array itself (only white
+ * space, commas and brackets lie between them) and has jansson parse one
+ * element at a time (JSON_DISABLE_EOF_CHECK: it stops after the value and
+ * says how many bytes it read).  Whatever jansson allocates for an element
+ * comes from an arena that the next element reuses: one reset instead of a
+ * free() per string, object and hash table.  jansson's allocator is global,
+ * so the arena is installed only while this file parses an element and the
+ * default one is put back before returning: no json_t of an element
+ * outlives the call that parsed it (its strings do, in the arena, until the
+ * next call).
+ */
+#define ARENA_BLOCK		(256 * 1024)
+
+typedef struct ArenaBlock
+{
+	struct ArenaBlock *next;
+	size_t		size;
+	size_t		used;
+	/* data follows, max-aligned */
+} ArenaBlock;
+
+struct EventStream
+{
+	const char *text;
+	size_t		len;
+	size_t		pos;			/* where the next element (or a separator) starts */
+	size_t		count;			/* elements returned so far */
+	bool		done;
+	bool		refused;		/* the text holds a NUL byte */
+	ArenaBlock *blocks;			/* the first block is reused; others are freed */
+};
+
+#define ARENA_HEADER	((sizeof(ArenaBlock) + 15) & ~(size_t) 15)
+
+static EventStream *current_stream;	/* the stream whose arena jansson uses */
+
+static void *
+ArenaAlloc(size_t size)
+{
+	EventStream *s = current_stream;
+	ArenaBlock *b = s->blocks;
+
+	size = (size + 15) & ~(size_t) 15;
+	if (b == NULL || b->used + size > b->size)
+	{
+		size_t		cap = size > ARENA_BLOCK / 4 ? size : ARENA_BLOCK;
+
+		b = malloc(ARENA_HEADER + cap);
+		if (b == NULL)
+			return NULL;
+		b->size = cap;
+		b->used = 0;
+		/* the big first block stays first: it is the one kept */
+		if (s->blocks != NULL && cap == ARENA_BLOCK)
+		{
+			b->next = s->blocks;
+			s->blocks = b;
+		}
+		else if (s->blocks != NULL)
+		{
+			b->next = s->blocks->next;
+			s->blocks->next = b;
+			b->used = size;
+			return (char *) b + ARENA_HEADER;
+		}
+		else
+		{
+			b->next = NULL;
+			s->blocks = b;
+		}
+	}
+	b->used += size;
+	return (char *) b + ARENA_HEADER + b->used - size;
+}
+
+static void
+ArenaFree(void *p)
+{
+	(void) p;					/* everything goes at the next reset */
+}
+
+/* Free every block but one, and empty that one. */
+static void
+ArenaReset(EventStream *s, bool all)
+{
+	ArenaBlock *b = s->blocks;
+	ArenaBlock *keep = NULL;
+
+	while (b != NULL)
+	{
+		ArenaBlock *next = b->next;
+
+		if (!all && keep == NULL && b->size == ARENA_BLOCK)
+		{
+			keep = b;
+			keep->used = 0;
+		}
+		else
+			free(b);
+		b = next;
+	}
+	if (keep != NULL)
+		keep->next = NULL;
+	s->blocks = keep;
+}
+
+static bool
+IsJsonSpace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static void
+SkipSpace(EventStream *s)
+{
+	while (s->pos < s->len && IsJsonSpace(s->text[s->pos]))
+		s->pos++;
+}
+
+EventStream *
+EventStreamOpen(const char *text, size_t len)
+{
+	EventStream *s = calloc(1, sizeof(EventStream));
+
+	if (s == NULL)
+		return NULL;
+	s->text = text;
+	s->len = len;
+	/*
+	 * jansson skips a raw NUL byte (never valid JSON) and then counts the
+	 * bytes it read one short: such a text is read whole (EventBatchParse).
+	 */
+	s->done = memchr(text, '\0', len) != NULL;
+	s->refused = s->done;
+	return s;
+}
+
+void
+EventStreamClose(EventStream *s)
+{
+	if (s == NULL)
+		return;
+	ArenaReset(s, true);
+	free(s);
+}
+
+static char *
+OwnByArena(void *unused, char *s)
+{
+	(void) unused;
+	return s;					/* dumped into the arena: lives until the next element */
+}
+
+int
+EventStreamNext(EventStream *s, ParsedEvent *ev, size_t *offset, size_t *length)
+{
+	json_malloc_t saved_malloc;
+	json_free_t saved_free;
+	json_error_t error;
+	json_t	   *obj;
+
+	if (s->done)
+		return s->refused ? -1 : 0;
+	SkipSpace(s);
+	if (s->count == 0)
+	{
+		/* the opening bracket, then ']' at once for an empty batch */
+		if (s->pos >= s->len || s->text[s->pos] != '[')
+			return -1;
+		s->pos++;
+		SkipSpace(s);
+		if (s->pos < s->len && s->text[s->pos] == ']')
+		{
+			s->pos++;
+			SkipSpace(s);
+			s->done = true;
+			return s->pos == s->len ? 0 : -1;
+		}
+	}
+	else
+	{
+		/* after an element: ',' and the next, or ']' and the end */
+		if (s->pos >= s->len)
+			return -1;
+		if (s->text[s->pos] == ']')
+		{
+			s->pos++;
+			SkipSpace(s);
+			s->done = true;
+			return s->pos == s->len ? 0 : -1;
+		}
+		if (s->text[s->pos] != ',')
+			return -1;
+		s->pos++;
+		SkipSpace(s);
+	}
+	if (s->pos >= s->len)
+		return -1;
+
+	ArenaReset(s, false);
+	json_get_alloc_funcs(&saved_malloc, &saved_free);
+	current_stream = s;
+	json_set_alloc_funcs(ArenaAlloc, ArenaFree);
+	obj = json_loadb(s->text + s->pos, s->len - s->pos,
+					 JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+					 &error);
+	if (obj != NULL)
+	{
+		ParseObject(obj, ev, false, OwnByArena, NULL);
+		/* a reject keeps the element as sent */
+		if (!ev->ok && ev->raw == NULL)
+			ev->raw = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		if (!ev->ok && ev->raw == NULL)
+			obj = NULL;			/* out of memory: give up like a parse error */
+	}
+	json_set_alloc_funcs(saved_malloc, saved_free);
+	current_stream = NULL;
+	if (obj == NULL || error.position <= 0)
+		return -1;
+	*offset = s->pos;
+	*length = (size_t) error.position;
+	s->pos += (size_t) error.position;
+	s->count++;
+	return 1;
+}
+
+int
+EventStreamAt(EventStream *s, size_t offset, size_t length, ParsedEvent *ev)
+{
+	json_malloc_t saved_malloc;
+	json_free_t saved_free;
+	json_error_t error;
+	json_t	   *obj;
+
+	if (offset > s->len || length > s->len - offset)
+		return -1;
+	ArenaReset(s, false);
+	json_get_alloc_funcs(&saved_malloc, &saved_free);
+	current_stream = s;
+	json_set_alloc_funcs(ArenaAlloc, ArenaFree);
+	obj = json_loadb(s->text + offset, length, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+					 &error);
+	if (obj != NULL)
+	{
+		ParseObject(obj, ev, false, OwnByArena, NULL);
+		if (!ev->ok && ev->raw == NULL)
+			ev->raw = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		if (!ev->ok && ev->raw == NULL)
+			obj = NULL;
+	}
+	json_set_alloc_funcs(saved_malloc, saved_free);
+	current_stream = NULL;
+	return obj == NULL ? -1 : 1;
+}
+
+char *
+EventElementRaw(const char *text, size_t len)
+{
+	json_error_t error;
+	json_t	   *obj = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &error);
+	char	   *raw;
+
+	if (obj == NULL)
+		return NULL;
+	raw = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	json_decref(obj);
+	return raw;
 }

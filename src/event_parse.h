@@ -43,7 +43,10 @@ typedef struct ParsedEvent
 	bool		retracted;
 	bool		partial;		/* air: part of the pieces; does not complete the milestone */
 	char	   *payload;		/* compact JSON with sorted keys, or NULL; owned by the batch */
-	char	   *raw;			/* the element as compact JSON; owned by the batch */
+	char	   *raw;			/* the element as sent (compact JSON for canonical events),
+								 * what a reject keeps; owned by the batch.  Optional
+								 * for elements that are ok: ingest rebuilds a
+								 * canonical event if a later step rejects one */
 } ParsedEvent;
 
 /*
@@ -56,6 +59,36 @@ extern size_t EventBatchSize(const EventBatch *batch);
 /* Parse element i into *out (which must stay put until EventBatchFree). */
 extern void EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *out);
 extern void EventBatchFree(EventBatch *batch);
+
+/*
+ * The same batch read element by element, as ingest does: one element is
+ * held at a time (in an arena that the next one reuses), so a batch of a
+ * million events takes no more parser memory than one of ten.  Elements
+ * are parsed exactly as EventBatchElement does, except that raw is filled
+ * for rejected elements only.
+ *
+ * EventStreamNext returns 1 with the next element in *out (its strings
+ * valid until the next call) and its bytes in the text at [*offset,
+ * *offset + *length); 0 at the end of the array; -1 if the text is not a
+ * JSON array, or holds a NUL byte (EventBatchParse on the whole text then
+ * says where it broke; should it parse after all, read the batch with it
+ * instead: it is the reference).
+ */
+typedef struct EventStream EventStream;
+
+extern EventStream *EventStreamOpen(const char *text, size_t len);	/* NULL: out of memory */
+extern int	EventStreamNext(EventStream *s, ParsedEvent *out, size_t *offset, size_t *length);
+extern void EventStreamClose(EventStream *s);
+
+/* The element at text[offset, offset + length) again, as EventStreamNext gave it: 1, or -1. */
+extern int	EventStreamAt(EventStream *s, size_t offset, size_t length, ParsedEvent *out);
+
+/*
+ * The element text[0, len) (as EventStreamNext located it) as compact JSON
+ * with sorted keys, for a reject found after parsing; malloc'd, NULL if it
+ * does not parse or memory runs out.
+ */
+extern char *EventElementRaw(const char *text, size_t len);
 
 /*
  * Parse an ISO 8601 date-time with a UTC offset ("2026-03-01T10:00:00Z",

@@ -141,6 +141,44 @@ MilestoneStateMerge(const MilestoneState *a, const MilestoneState *b)
 	return r;
 }
 
+static int
+EntrySortCmp(const void *x, const void *y)
+{
+	return MilestoneEntryKeyCmp((const MilestoneEntry *) x, (const MilestoneEntry *) y);
+}
+
+/*
+ * The state of a set of reports of one framework: entries[0..n-1] (sorted
+ * here, in place) reduced to one winner per (milestone, classifier), the
+ * same state as the merge of their one-entry states in any order.
+ */
+MilestoneState *
+MilestoneStateFromEntries(int16 framework, MilestoneEntry *entries, int n)
+{
+	MilestoneState *r;
+	int			m = 0;
+
+	if (n > PG_UINT16_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("milestone state has too many entries")));
+	qsort(entries, n, sizeof(MilestoneEntry), EntrySortCmp);
+	r = AllocState(framework, n);
+	for (int k = 0; k < n; k++)
+	{
+		if (m > 0 && MilestoneEntryKeyCmp(&r->entries[m - 1], &entries[k]) == 0)
+		{
+			if (!EntryWins(&r->entries[m - 1], &entries[k]))
+				r->entries[m - 1] = entries[k];
+		}
+		else
+			r->entries[m++] = entries[k];
+	}
+	r->nentries = (uint16) m;
+	SET_VARSIZE(r, MILESTONE_STATE_SIZE(m));
+	return r;
+}
+
 const MilestoneEntry *
 MilestoneStateFind(const MilestoneState *s, int16 milestone, char classifier)
 {

@@ -36,6 +36,12 @@ typedef struct MilestoneState
 /* Merge two states (the semilattice join); errors on different frameworks. */
 extern MilestoneState *MilestoneStateMerge(const MilestoneState *a, const MilestoneState *b);
 
+/*
+ * The state of reports of one framework (entries are sorted in place; each
+ * has reserved0 = 0): what merging their one-entry states gives.
+ */
+extern MilestoneState *MilestoneStateFromEntries(int16 framework, MilestoneEntry *entries, int n);
+
 /* The entry for (milestone, classifier), or NULL. */
 extern const MilestoneEntry *MilestoneStateFind(const MilestoneState *s, int16 milestone,
 												char classifier);

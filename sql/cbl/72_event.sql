@@ -1,5 +1,7 @@
--- Events and their ingest (src/event_parse.c, src/event_ingest.c; the set
--- work is cbl.ingest_rows below).  docs/milestones.md explains the semantics.
+-- Events and their ingest (src/event_parse.c parses, src/event_ingest.c
+-- resolves, classifies and writes with set-based statements; the functions
+-- below are the SQL steps it calls).  docs/milestones.md explains the
+-- semantics.
 --
 -- cbl.event is append-only: every revision of every event is kept; the
 -- current revision of an identity is the one with the highest number.
@@ -18,12 +20,18 @@ COMMENT ON COLUMN cbl.source.priority IS 'trust in the source''s reports: higher
 COMMENT ON COLUMN cbl.source.created_at IS 'when the row was added';
 SELECT pg_catalog.pg_extension_config_dump('cbl.source', '');
 
+-- No foreign keys: their checks cost about a quarter of the ingest time
+-- (docs/performance.md).  Ingest writes only milestone codes it has just
+-- looked up in cbl.milestone, and shipments it has just found and locked;
+-- in place of the key to cbl.shipment, a shipment that has events cannot
+-- be deleted (cbl.shipment_delete_check below), and ingest checks, under the
+-- same advisory lock, that the shipments it writes to still exist.
 CREATE TABLE cbl.event (
-  shipment_id   bigint NOT NULL REFERENCES cbl.shipment (id),
+  shipment_id   bigint NOT NULL,
   source        text NOT NULL,
   event_id      text NOT NULL,
   revision      integer NOT NULL CONSTRAINT event_revision_check CHECK (revision >= 1),
-  milestone     text NOT NULL REFERENCES cbl.milestone (code),
+  milestone     text NOT NULL,
   classifier    text NOT NULL CONSTRAINT event_classifier_check CHECK (classifier IN ('PLN', 'EST', 'ACT')),
   occurred_at   timestamptz NOT NULL,
   updated_at    timestamptz,
@@ -54,11 +62,78 @@ COMMENT ON COLUMN cbl.event.retracted IS 'the source withdrew the event: it and 
 COMMENT ON COLUMN cbl.event.partial IS 'a status for part of the pieces (air): kept, but it completes no milestone and does not enter the state';
 COMMENT ON COLUMN cbl.event.payload IS 'anything else the source sent, as given';
 COMMENT ON COLUMN cbl.event.shipment_ref IS 'the reference the event named the shipment by';
-COMMENT ON COLUMN cbl.event.content_hash IS 'digest of the content (milestone, classifier, times, location, codes, retracted, payload): same identity and same digest is a duplicate';
+COMMENT ON COLUMN cbl.event.content_hash IS 'digest of the content (milestone, classifier, times, location, codes, retracted, partial, payload), 128 bits as hex: same identity and same digest is a duplicate';
 COMMENT ON COLUMN cbl.event.event_key IS 'a 64-bit key of (source, event_id) that the milestone state records as the event supplying a time';
 COMMENT ON COLUMN cbl.event.received_at IS 'when cbl stored this revision';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event', '');
-CREATE INDEX event_identity_idx ON cbl.event (source, event_id);
+-- Ingest finds stored revisions through the primary key (shipment first);
+-- an index on (source, event_id) alone would cost every insert about 5 us
+-- and serve no statement of cbl: add one if you look events up that way.
+
+-- A milestone that events use cannot be deleted or renamed (the foreign key
+-- cbl.event does not have).  The SHARE lock waits for every ingest under
+-- way (each holds ROW EXCLUSIVE on cbl.event from its start) and holds off
+-- new ones until this transaction ends: an ingest either sees the milestone
+-- gone or wrote its events before the check below.  Milestones are rarely
+-- deleted; a user's own only.
+CREATE FUNCTION cbl.milestone_delete_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND NEW.code = OLD.code THEN
+    RETURN NEW;
+  END IF;
+  LOCK TABLE cbl.event IN SHARE MODE;
+  IF EXISTS (SELECT 1 FROM cbl.event e WHERE e.milestone = OLD.code) THEN
+    RAISE EXCEPTION 'milestone % is used by events', OLD.code
+      USING ERRCODE = 'foreign_key_violation',
+            DETAIL = format('Key (code)=(%s) is still referenced from table "event".', OLD.code),
+            HINT = 'Events are history: keep the milestone.';
+  END IF;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END $$;
+COMMENT ON FUNCTION cbl.milestone_delete_check() IS
+  'trigger of cbl.milestone: a milestone that events use cannot be deleted or renamed (in place of a foreign key from cbl.event)';
+REVOKE ALL ON FUNCTION cbl.milestone_delete_check() FROM PUBLIC;
+CREATE TRIGGER milestone_delete_check BEFORE DELETE OR UPDATE OF code ON cbl.milestone
+  FOR EACH ROW EXECUTE FUNCTION cbl.milestone_delete_check();
+COMMENT ON TRIGGER milestone_delete_check ON cbl.milestone IS 'a milestone that events use cannot be deleted or renamed';
+
+-- A shipment with events or a state cannot be deleted (the foreign keys
+-- cbl.event and cbl.shipment_state do not have).  The advisory lock is ingest's for this shipment: an ingest
+-- that found the shipment either committed its events before this check
+-- sees them, or checks after this delete that the shipment is still there.
+CREATE FUNCTION cbl.shipment_delete_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    IF EXISTS (SELECT 1 FROM cbl.event) OR EXISTS (SELECT 1 FROM cbl.shipment_state) THEN
+      RAISE EXCEPTION 'cannot truncate table "shipment": tables "event" and "shipment_state" refer to its shipments'
+        USING ERRCODE = 'foreign_key_violation',
+              HINT = 'Delete the events first (cbl.event).';
+    END IF;
+    RETURN NULL;
+  END IF;
+  PERFORM pg_advisory_xact_lock(1667392049, hashint8(OLD.id) & 511);
+  IF EXISTS (SELECT 1 FROM cbl.event e WHERE e.shipment_id = OLD.id)
+     OR EXISTS (SELECT 1 FROM cbl.shipment_state ss WHERE ss.shipment_id = OLD.id) THEN
+    RAISE EXCEPTION 'cannot delete shipment %: it has events or a state', OLD.reference
+      USING ERRCODE = 'foreign_key_violation',
+            DETAIL = format('Key (id)=(%s) is still referenced from table "event".', OLD.id),
+            HINT = 'Delete its events first (cbl.event).';
+  END IF;
+  RETURN OLD;
+END $$;
+COMMENT ON FUNCTION cbl.shipment_delete_check() IS
+  'trigger of cbl.shipment: a shipment that has events or a state cannot be deleted (in place of foreign keys from cbl.event and cbl.shipment_state)';
+REVOKE ALL ON FUNCTION cbl.shipment_delete_check() FROM PUBLIC;
+CREATE TRIGGER shipment_delete_check BEFORE DELETE ON cbl.shipment
+  FOR EACH ROW EXECUTE FUNCTION cbl.shipment_delete_check();
+CREATE TRIGGER shipment_truncate_check BEFORE TRUNCATE ON cbl.shipment
+  FOR EACH STATEMENT EXECUTE FUNCTION cbl.shipment_delete_check();
+COMMENT ON TRIGGER shipment_delete_check ON cbl.shipment IS 'a shipment that has events or a state cannot be deleted';
+COMMENT ON TRIGGER shipment_truncate_check ON cbl.shipment IS 'cbl.shipment cannot be truncated while cbl.event or cbl.shipment_state refer to it';
 
 CREATE TABLE cbl.event_conflict (
   shipment_id   bigint NOT NULL REFERENCES cbl.shipment (id),
@@ -119,11 +194,15 @@ COMMENT ON COLUMN cbl.event_pending.element IS 'the event as a canonical event (
 COMMENT ON COLUMN cbl.event_pending.received_at IS 'when it came';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_pending', '');
 
+-- No foreign key to cbl.shipment either (ingest writes only shipments it has
+-- just checked, under their lock; cbl.shipment_delete_check keeps a shipment
+-- with a state from being deleted).  Half-full pages: a state is rewritten
+-- in place (a HOT update, no new index entry) as its shipment moves on.
 CREATE TABLE cbl.shipment_state (
-  shipment_id   bigint PRIMARY KEY REFERENCES cbl.shipment (id),
+  shipment_id   bigint PRIMARY KEY,
   state         cbl.milestone_state NOT NULL,
   changed_at    timestamptz NOT NULL DEFAULT now()
-);
+) WITH (fillfactor = 50);
 COMMENT ON TABLE cbl.shipment_state IS
   'each shipment''s milestone state, derived from its current, unretracted events; rewritten by ingest only when it changes';
 COMMENT ON COLUMN cbl.shipment_state.shipment_id IS 'shipment';
@@ -133,7 +212,8 @@ SELECT pg_catalog.pg_extension_config_dump('cbl.shipment_state', '');
 
 -- Finding shipments by any reference, set-based: the candidate canonical
 -- forms of a value, then the lookup by value alone.
-CREATE INDEX reference_lookup_value_idx ON cbl.reference_lookup (value);
+-- Ingest reads it index-only (kind and shipment with the value).
+CREATE INDEX reference_lookup_value_idx ON cbl.reference_lookup (value) INCLUDE (kind, shipment_id);
 
 -- What one ingest call did, in rows of (event, shipment).
 CREATE TYPE cbl.ingest_result AS (
@@ -169,7 +249,7 @@ CREATE TYPE cbl.ingest_row AS (
   content_hash  text,
   event_key     bigint
 );
-COMMENT ON TYPE cbl.ingest_row IS 'one batch element inside cbl.ingest_rows (internal)';
+COMMENT ON TYPE cbl.ingest_row IS 'one batch element as ingest hands it to cbl.ingest_row_json (internal)';
 
 -- An element as a canonical event, whatever format it came in: what
 -- conflicts and pending events keep (a pending one is ingested again from it).
@@ -188,251 +268,62 @@ $$;
 COMMENT ON FUNCTION cbl.ingest_row_json(cbl.ingest_row) IS
   'a batch element as a canonical event (internal: what conflicts and pending events keep)';
 
--- The set work of ingest: every statement handles the whole batch.
-CREATE FUNCTION cbl.ingest_rows(
-    p_position integer[], p_source text[], p_event_id text[], p_shipment text[],
-    p_milestone text[], p_standard text[], p_code text[], p_version text[], p_qualifier text[],
-    p_classifier text[], p_occurred_at timestamptz[], p_updated_at timestamptz[], p_location text[],
-    p_reason_code text[], p_retracted boolean[], p_partial boolean[], p_payload text[], p_raw text[],
-    p_reject text[])
-RETURNS cbl.ingest_result
+-- The rows of the statement ingest is running (internal: its C code hands a
+-- wide batch of rows to an INSERT this way rather than as one array per
+-- column).  Callable only while cbl.ingest_events runs; grant EXECUTE to
+-- roles that ingest.
+CREATE FUNCTION cbl.ingest_rowset() RETURNS SETOF record
+  AS 'MODULE_PATHNAME', 'cbl_ingest_rowset' LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 10;
+COMMENT ON FUNCTION cbl.ingest_rowset() IS
+  'the rows cbl.ingest_events is writing or looking up (internal)';
+REVOKE ALL ON FUNCTION cbl.ingest_rowset() FROM PUBLIC;
+
+-- What follows a change of stored states, in one place: ingest (from C, once
+-- per call, after it has announced them) and cbl.refresh_state call it with
+-- the shipments whose stored state changed.  Returns how many.  (Work that
+-- must follow every state change, such as charges that accrue with
+-- milestones, goes here.)
+CREATE FUNCTION cbl.states_changed(shipment_ids bigint[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  batch cbl.ingest_row[];
-  touched bigint[];
-  replaced_ids bigint[];
-  merged_ids bigint[];
-  result cbl.ingest_result;
 BEGIN
-  -- 1. Resolve milestones (directly or through cbl.code_map: the most
-  --    specific row: the exact qualifier, then its prefixes up to a '.',
-  --    then ''; the exact version before ''; a user's row before a shipped one)
-  --    and shipments.  A reference shared by several shipments (a container
-  --    in LCL) fans the event out to each of them, and so does an event that
-  --    names several references (separated by \x1f) of different shipments.
-  SELECT coalesce(array_agg(ROW(i.pos, i.source, i.event_id, coalesce(s.ref, i.ref), s.shipment_id,
-                                coalesce(m.code, cm.milestone), coalesce(i.classifier, cm.classifier),
-                                i.occurred_at, i.updated_at, i.location,
-                                coalesce(i.reason_code, cm.reason_code), i.retracted, i.partial,
-                                i.payload::jsonb, i.raw,
-                                CASE WHEN i.reject IS NOT NULL THEN i.reject
-                                     WHEN i.milestone IS NOT NULL AND m.code IS NULL
-                                       THEN format('Unknown milestone "%s"; table cbl.milestone lists them.', i.milestone)
-                                     WHEN i.milestone IS NULL AND cm.milestone IS NULL AND cm.reason_code IS NOT NULL
-                                       THEN format('%s code "%s"%s is not a milestone (%s): nothing to record.', i.standard, i.code,
-                                                   CASE WHEN i.qualifier <> '' THEN format(' (qualifier "%s")', i.qualifier) ELSE '' END,
-                                                   coalesce(cm.description, cm.reason_code))
-                                     WHEN i.milestone IS NULL AND cm.milestone IS NULL
-                                       THEN format('No milestone is mapped to %s code "%s"%s in cbl.code_map.', i.standard, i.code,
-                                                   CASE WHEN i.qualifier IS NOT NULL THEN format(' (qualifier "%s")', i.qualifier) ELSE '' END)
-                                     WHEN i.classifier IS NULL AND cm.classifier IS NULL
-                                       THEN format('Give "classifier": cbl.code_map has none for %s code "%s".', i.standard, i.code)
-                                END,
-                                md5(concat_ws(E'\x1f', coalesce(m.code, cm.milestone), coalesce(i.classifier, cm.classifier),
-                                              extract(epoch FROM i.occurred_at)::text,
-                                              extract(epoch FROM i.updated_at)::text,
-                                              i.location, coalesce(i.reason_code, cm.reason_code), i.retracted::text,
-                                              CASE WHEN i.partial THEN 'partial' END, i.payload::jsonb::text)),
-                                hashtextextended(i.source || E'\x1f' || i.event_id, 0))::cbl.ingest_row
-                            ORDER BY i.pos, s.shipment_id), '{}')
-    INTO batch
-    FROM unnest(p_position, p_source, p_event_id, p_shipment, p_milestone, p_standard, p_code,
-                p_version, p_qualifier, p_classifier, p_occurred_at, p_updated_at, p_location,
-                p_reason_code, p_retracted, p_partial, p_payload, p_raw, p_reject)
-         AS i(pos, source, event_id, ref, milestone, standard, code, version, qualifier, classifier,
-              occurred_at, updated_at, location, reason_code, retracted, partial, payload, raw, reject)
-    LEFT JOIN cbl.milestone m ON m.code = upper(i.milestone)
-    LEFT JOIN LATERAL (
-      SELECT c.milestone, c.classifier, c.reason_code, c.description
-        FROM cbl.code_map c
-       WHERE i.milestone IS NULL AND c.standard = i.standard AND c.code = i.code
-         AND c.version IN (coalesce(i.version, ''), '')
-         AND (c.qualifier = '' OR c.qualifier = i.qualifier OR starts_with(i.qualifier, c.qualifier || '.'))
-       ORDER BY length(c.qualifier) DESC, c.version = '', c.builtin
-       LIMIT 1) cm ON true
-    LEFT JOIN LATERAL (
-      SELECT l.shipment_id, min(r.ref) AS ref
-        FROM unnest(CASE WHEN strpos(i.ref, E'\x1f') = 0 THEN ARRAY[i.ref]
-                         ELSE string_to_array(i.ref, E'\x1f') END) r(ref)
-        JOIN cbl.reference_lookup l
-          ON l.value IN (btrim(r.ref),
-                         CASE WHEN cbl.is_valid_awb(r.ref) THEN r.ref::cbl.awb::text END,
-                         CASE WHEN cbl.is_valid_container_no(r.ref) THEN r.ref::cbl.container_no::text END,
-                         CASE WHEN cbl.is_valid_s10(r.ref) THEN r.ref::cbl.s10::text END)
-         AND l.value = cbl.canonical_reference(l.kind, r.ref)
-       WHERE i.reject IS NULL
-       GROUP BY l.shipment_id) s ON true;
-
-  -- 2. Serialise writers of the same shipments; the statements below then
-  --    see every event committed before us.  Shipments are locked by one of
-  --    512 buckets of their id, in bucket order: a batch over any number of
-  --    shipments takes at most 512 locks (the lock table is finite), and
-  --    the fixed order rules out deadlocks.
-  SELECT array_agg(DISTINCT b.shipment_id ORDER BY b.shipment_id) INTO touched
-    FROM unnest(batch) b WHERE b.reject IS NULL AND b.shipment_id IS NOT NULL;
-  PERFORM pg_advisory_xact_lock(1667392049, k)
-     FROM (SELECT DISTINCT hashint8(t) & 511 AS k FROM unnest(touched) t) buckets ORDER BY k;
-
-  -- 3. Classify against the stored revisions and write.
-  -- Each row reaches its stored revisions through the primary key (LATERAL),
-  -- so the work stays linear in the batch whatever the planner estimates.
-  WITH inp AS (
-    SELECT * FROM unnest(batch) b WHERE b.reject IS NULL AND b.shipment_id IS NOT NULL
-  ), fresh AS (            -- one row per new content of an identity; repeats are duplicates
-    SELECT DISTINCT ON (i.shipment_id, i.source, i.event_id, i.content_hash) i.*,
-           s.max_rev, s.cur_updated_at, coalesce(s.was_retracted, false) AS was_retracted
-      FROM inp i
-      CROSS JOIN LATERAL (
-        SELECT max(e.revision) AS max_rev,
-               (array_agg(e.updated_at ORDER BY e.revision DESC))[1] AS cur_updated_at,
-               bool_or(e.retracted) AS was_retracted,
-               coalesce(bool_or(e.content_hash = i.content_hash), false) AS seen
-          FROM cbl.event e
-         WHERE e.shipment_id = i.shipment_id AND e.source = i.source AND e.event_id = i.event_id) s
-     WHERE NOT s.seen
-     ORDER BY i.shipment_id, i.source, i.event_id, i.content_hash, i.position
-  ), ordered AS (
-    SELECT f.*,
-           lag(f.updated_at) OVER w AS prev_updated_at,
-           row_number() OVER w AS k
-      FROM fresh f
-    WINDOW w AS (PARTITION BY f.shipment_id, f.source, f.event_id
-                 ORDER BY f.retracted, f.updated_at NULLS FIRST, f.content_hash)
-  ), decided AS (
-    SELECT o.*,
-           CASE
-             WHEN o.was_retracted THEN 'conflict'
-             WHEN o.retracted THEN 'retracted'
-             WHEN o.max_rev IS NULL AND o.k = 1 THEN 'accepted'
-             WHEN coalesce(o.updated_at, '-infinity') >
-                  greatest(coalesce(o.cur_updated_at, '-infinity'), coalesce(o.prev_updated_at, '-infinity'))
-               THEN 'updated'
-             ELSE 'conflict'
-           END AS outcome
-      FROM ordered o
-  ), written AS (
-    INSERT INTO cbl.event (shipment_id, source, event_id, revision, milestone, classifier,
-                           occurred_at, updated_at, location, reason_code, retracted, partial,
-                           payload, shipment_ref, content_hash, event_key)
-    SELECT d.shipment_id, d.source, d.event_id,
-           coalesce(d.max_rev, 0) + row_number() OVER (PARTITION BY d.shipment_id, d.source, d.event_id ORDER BY d.k),
-           d.milestone, d.classifier, d.occurred_at, d.updated_at, d.location, d.reason_code,
-           d.retracted, d.partial, d.payload, d.shipment_ref, d.content_hash, d.event_key
-      FROM decided d WHERE d.outcome <> 'conflict'
-    RETURNING shipment_id
-  ), clashed AS (
-    INSERT INTO cbl.event_conflict (shipment_id, source, event_id, stored_revision, incoming, reason)
-    SELECT d.shipment_id, d.source, d.event_id, d.max_rev,
-           cbl.ingest_row_json(ROW(d.position, d.source, d.event_id, d.shipment_ref, d.shipment_id,
-                                   d.milestone, d.classifier, d.occurred_at, d.updated_at, d.location,
-                                   d.reason_code, d.retracted, d.partial, d.payload, d.raw, d.reject,
-                                   d.content_hash, d.event_key)::cbl.ingest_row),
-           CASE WHEN d.was_retracted THEN 'The event was retracted; later versions are not applied.'
-                ELSE 'Same event id with different content and no later updated_at.' END
-      FROM decided d WHERE d.outcome = 'conflict'
-    RETURNING 1
-  ), replaced AS (         -- shipments whose current events changed: recompute below
-    SELECT DISTINCT d.shipment_id FROM decided d WHERE d.outcome IN ('updated', 'retracted')
-  ), delta AS (            -- shipments that only gained events: merge them in (a join
-                           -- of the semilattice), without reading their history
-    SELECT d.shipment_id,
-           cbl.milestone_agg(cbl.milestone_state(f.id, m.id, d.classifier, d.occurred_at, d.updated_at,
-                                                 coalesce(src.priority, 100), d.event_key)) AS state
-      FROM decided d
-      JOIN cbl.shipment s ON s.id = d.shipment_id
-      JOIN cbl.framework f ON f.code = s.framework
-      JOIN cbl.milestone m ON m.code = d.milestone
-      LEFT JOIN cbl.source src ON src.code = d.source
-     WHERE d.outcome = 'accepted' AND NOT d.partial
-       AND d.shipment_id NOT IN (SELECT r.shipment_id FROM replaced r)
-     GROUP BY d.shipment_id
-  ), merged AS (
-    INSERT INTO cbl.shipment_state AS ss (shipment_id, state)
-    SELECT x.shipment_id, x.state FROM delta x
-    ON CONFLICT (shipment_id) DO UPDATE
-       SET state = ss.state OPERATOR(cbl.||) EXCLUDED.state, changed_at = now()
-     WHERE (ss.state OPERATOR(cbl.||) EXCLUDED.state) OPERATOR(cbl.<>) ss.state
-    RETURNING ss.shipment_id
-  )
-  SELECT count(*) FILTER (WHERE d.outcome = 'accepted'),
-         (SELECT count(*) FROM inp) - count(*),
-         count(*) FILTER (WHERE d.outcome = 'updated'),
-         count(*) FILTER (WHERE d.outcome = 'conflict'),
-         count(*) FILTER (WHERE d.outcome = 'retracted'),
-         (SELECT array_agg(r.shipment_id) FROM replaced r),
-         (SELECT array_agg(g.shipment_id) FROM merged g)
-    INTO result.accepted, result.duplicate, result.updated, result.conflict, result.retracted,
-         replaced_ids, merged_ids
-    FROM decided d;
-
-  -- 4. Unknown shipment: keep the event until the shipment exists.
-  WITH parked AS (
-    INSERT INTO cbl.event_pending (source, event_id, content_hash, shipment_ref, element)
-    SELECT DISTINCT ON (b.source, b.event_id, b.content_hash)
-           b.source, b.event_id, b.content_hash, b.shipment_ref, cbl.ingest_row_json(b)
-      FROM unnest(batch) b WHERE b.reject IS NULL AND b.shipment_id IS NULL
-     ORDER BY b.source, b.event_id, b.content_hash, b.position
-    ON CONFLICT DO NOTHING
-    RETURNING 1
-  )
-  SELECT count(*) INTO result.pending FROM unnest(batch) b WHERE b.reject IS NULL AND b.shipment_id IS NULL;
-
-  -- 5. Invalid elements: kept with their reason; the rest of the batch went on.
-  WITH bad AS (
-    INSERT INTO cbl.event_reject (position, reason, element)
-    SELECT b.position, b.reject, b.raw FROM unnest(batch) b WHERE b.reject IS NOT NULL
-    RETURNING 1
-  )
-  SELECT count(*) INTO result.rejected FROM bad;
-
-  -- 6. Recompute the states of shipments whose current events changed (the
-  --    others were merged above), and announce every state that changed.
-  IF replaced_ids IS NOT NULL THEN
-    PERFORM cbl.refresh_state(replaced_ids);
-  END IF;
-  IF merged_ids IS NOT NULL THEN
-    PERFORM cbl.announce_states(merged_ids);
-    PERFORM cbl.accrue_charges(merged_ids);   -- billing triggers (85_billing.sql)
-  END IF;
-  RETURN result;
+  PERFORM cbl.accrue_charges(shipment_ids);   -- billing triggers (85_billing.sql)
+  RETURN coalesce(cardinality(shipment_ids), 0);
 END $$;
-COMMENT ON FUNCTION cbl.ingest_rows(integer[], text[], text[], text[], text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[], text[], text[], boolean[], boolean[], text[], text[], text[]) IS
-  'the set work of cbl.ingest_events (internal): resolve, classify, write events, conflicts, pending events, rejects and states';
-REVOKE ALL ON FUNCTION cbl.ingest_rows(integer[], text[], text[], text[], text[], text[], text[], text[], text[], text[], timestamptz[], timestamptz[], text[], text[], boolean[], boolean[], text[], text[], text[]) FROM PUBLIC;
+COMMENT ON FUNCTION cbl.states_changed(bigint[]) IS
+  'what follows a change of stored milestone states (internal: ingest and cbl.refresh_state call it once with the shipments whose state changed, after announcing them); returns how many';
+REVOKE ALL ON FUNCTION cbl.states_changed(bigint[]) FROM PUBLIC;
 
--- NOTIFY cbl_milestone for shipments whose state just changed, with the
--- current milestone computed inline (one planned lookup per row).
+-- NOTIFY cbl_milestone for shipments whose state just changed.
 CREATE FUNCTION cbl.announce_states(shipment_ids bigint[]) RETURNS bigint
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
   SELECT count(pg_notify('cbl_milestone',
                          json_build_object('shipment_id', w.shipment_id,
                                            'reference', s.reference,
-                                           'milestone', cur.milestone)::text))
+                                           'milestone', cbl.current_milestone(w.state))::text))
     FROM cbl.shipment_state w
     JOIN cbl.shipment s ON s.id = w.shipment_id
-    LEFT JOIN LATERAL (
-      SELECT fs.milestone
-        FROM cbl.milestone_entries(w.state) e
-        JOIN cbl.milestone m ON m.id = e.milestone_id
-        JOIN cbl.framework_step fs ON fs.framework = s.framework AND fs.milestone = m.code
-       WHERE e.classifier = 'ACT'
-       ORDER BY fs."position" DESC LIMIT 1) cur ON true
    WHERE w.shipment_id = ANY (shipment_ids)
 $$;
 COMMENT ON FUNCTION cbl.announce_states(bigint[]) IS
-  'NOTIFY cbl_milestone with {shipment_id, reference, milestone} for each of these shipments (internal: ingest calls it for states that changed)';
+  'NOTIFY cbl_milestone with {shipment_id, reference, milestone} for each of these shipments (internal: ingest and cbl.refresh_state call it for states that changed)';
 REVOKE ALL ON FUNCTION cbl.announce_states(bigint[]) FROM PUBLIC;
 
--- Recompute the states of some shipments from their current, unretracted
--- events; write those that changed and NOTIFY cbl_milestone for each.
-CREATE FUNCTION cbl.refresh_state(shipment_ids bigint[]) RETURNS bigint
+-- Derive the states of some shipments again from their current, unretracted
+-- events and store those that changed; returns their ids.  Ingest calls it
+-- for shipments whose events were revised or retracted (the others get
+-- their new events merged in).
+CREATE FUNCTION cbl.derive_states(shipment_ids bigint[]) RETURNS bigint[]
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  changed_ids bigint[];
+  changed bigint[];
 BEGIN
+  -- the shipments' ingest locks (held already when ingest calls this): no
+  -- ingest merges into these states while they are derived
+  PERFORM pg_advisory_xact_lock(1667392049, b.k)
+     FROM (SELECT DISTINCT hashint8(t) & 511 AS k FROM unnest(shipment_ids) t) b ORDER BY b.k;
   -- Per shipment, its current events through the primary key (LATERAL):
   -- linear in the number of shipments whatever the planner estimates.
   WITH derived AS (
@@ -457,9 +348,23 @@ BEGIN
      WHERE ss.state OPERATOR(cbl.<>) EXCLUDED.state
     RETURNING ss.shipment_id
   )
-  SELECT array_agg(w.shipment_id) INTO changed_ids FROM written w;
-  PERFORM cbl.accrue_charges(changed_ids);   -- billing triggers (85_billing.sql)
-  RETURN coalesce(cbl.announce_states(changed_ids), 0);
+  SELECT array_agg(w.shipment_id ORDER BY w.shipment_id) INTO changed FROM written w;
+  RETURN changed;
+END $$;
+COMMENT ON FUNCTION cbl.derive_states(bigint[]) IS
+  'derive the milestone state of shipments again from their events and store those that changed; returns their ids (internal: see cbl.refresh_state)';
+REVOKE ALL ON FUNCTION cbl.derive_states(bigint[]) FROM PUBLIC;
+
+-- Recompute the states of some shipments from their current, unretracted
+-- events; write those that changed and NOTIFY cbl_milestone for each.
+CREATE FUNCTION cbl.refresh_state(shipment_ids bigint[]) RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  changed bigint[] := cbl.derive_states(shipment_ids);
+BEGIN
+  PERFORM cbl.announce_states(changed);
+  RETURN cbl.states_changed(changed);
 END $$;
 COMMENT ON FUNCTION cbl.refresh_state(bigint[]) IS
   'recompute the milestone state of shipments from their events, store those that changed and NOTIFY cbl_milestone for each; returns how many changed';

@@ -6,7 +6,7 @@
 #   BENCH_EVENTS=200000 bash test/bench/ingest.sh    a smaller stream, for a quick look
 #   BENCH_BATCH=5000 bash test/bench/ingest.sh       another batch size
 #   BENCH_PASS_LIMIT=900 bash test/bench/ingest.sh   let each ingest pass run longer
-#   BENCH_PROFILE=6 bash test/bench/ingest.sh        log the plans of batch 6 (auto_explain)
+#   BENCH_PROFILE=6 bash test/bench/ingest.sh        log the plans and step times of batch 6
 #   BENCH_PATCH=/tmp/my_change.sql bash test/bench/ingest.sh
 #                                                    try changed functions: SQL run after CREATE EXTENSION
 #
@@ -136,6 +136,7 @@ SET auto_explain.log_min_duration = 0;
 SET auto_explain.log_analyze = on;
 SET auto_explain.log_buffers = on;
 SET auto_explain.log_nested_statements = on;
+SET log_min_messages = debug1;   -- cbl's step times: "cbl ingest: <step> <wall> ms, CPU <cpu> ms"
 EOF
 		fi
 		cat <<EOF
@@ -145,10 +146,12 @@ INSERT INTO bench_ingest.timing (pass, batch, t0, t1, result) VALUES ('$pass', $
 EOF
 		if [ "$b" = "$profile" ]; then
 			echo "SET auto_explain.log_min_duration = -1;"
+			echo "RESET log_min_messages;"
 		fi
 		cat <<EOF
 SELECT sum(t1 - t0) > interval '$limit s' AS over FROM bench_ingest.timing WHERE pass = '$pass' \gset
 \if :over
+\! cut -d' ' -f14,15 /proc/\$BENCH_PID/stat > '$out/cpu_end'
 \q
 \endif
 EOF
@@ -163,7 +166,18 @@ for pass in copy copy_plain ingest replay; do
 	psql_bench -d "$bench_db" -c CHECKPOINT
 	start=$SECONDS
 	printf '  %-11s' "$pass"
-	psql_bench -d "$bench_db" -f "$out/pass_$pass.sql" >/dev/null
+	# the pass's server process CPU time: /proc/<pid>/stat fields 14, 15 (ticks)
+	{
+		echo "SELECT pg_backend_pid() AS bench_pid \gset"
+		echo "\\setenv BENCH_PID :bench_pid"
+		echo "\\! cut -d' ' -f14,15 /proc/\$BENCH_PID/stat > '$out/cpu_start'"
+		cat "$out/pass_$pass.sql"
+		echo "\\! cut -d' ' -f14,15 /proc/\$BENCH_PID/stat > '$out/cpu_end'"
+	} >"$out/run_$pass.sql"
+	psql_bench -d "$bench_db" -f "$out/run_$pass.sql" >/dev/null
+	read -r u0 s0 <"$out/cpu_start"
+	read -r u1 s1 <"$out/cpu_end"
+	psql_bench -d "$bench_db" -c "INSERT INTO bench_ingest.cpu VALUES ('$pass', ($u1 + $s1 - $u0 - $s0)::numeric / $(getconf CLK_TCK))"
 	printf ' %4d s' "$((SECONDS - start))"
 	done_batches="$(psql_bench -d "$bench_db" -tAc "SELECT count(*) FROM bench_ingest.timing WHERE pass = '$pass'")"
 	if [ "$done_batches" != "$batches" ]; then
@@ -176,7 +190,7 @@ for pass in copy copy_plain ingest replay; do
 	fi
 done
 if [ "$profile" != 0 ]; then
-	echo "cbl bench: the plans of batch $profile of the first pass and of the replay (auto_explain) are in $bench_log"
+	echo "cbl bench: the plans and step times of batch $profile of the first pass and of the replay are in $bench_log"
 fi
 
 {

@@ -185,4 +185,12 @@ CREATE TABLE bench_ingest.timing (
   PRIMARY KEY (pass, batch)
 );
 
+-- CPU seconds of each pass's server process (user + system, from
+-- /proc/<pid>/stat): a figure the other jobs of a busy machine disturb less
+-- than wall time.
+CREATE TABLE bench_ingest.cpu (
+  pass       text PRIMARY KEY,
+  seconds    numeric NOT NULL
+);
+
 ANALYZE;

@@ -6,7 +6,11 @@
  * Arbitrary bytes go to EventBatchParse; a batch that parses has every
  * element parsed.  Properties, abort() on violation: a failed batch says
  * why; each element is either ok with every required field present and
- * well-formed, or rejected with a reason; nothing leaks (LeakSanitizer).
+ * well-formed, or rejected with a reason; the stream (EventStreamNext, what
+ * ingest reads, which falls back to EventBatchParse when it gives up) gives
+ * the same elements or gives up (-1), never more or other ones, and never
+ * reaches the end of a batch that EventBatchParse refuses; nothing leaks
+ * (LeakSanitizer).
  * The same bytes, NUL-terminated, also go to IsoTimestampParse, whose
  * accepted values must fall between years 1 and 9999.
  */
@@ -26,6 +30,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	   *s = malloc(size + 1);
 	int64_t		ts;
 	const char *why;
+
+	EventStream *stream = EventStreamOpen((const char *) data, size);
+	ParsedEvent sev;
+	size_t		off,
+				len,
+				k = 0;
+	int			r;
+
+	/* the stream agrees with the batch, element by element */
+	while ((r = EventStreamNext(stream, &sev, &off, &len)) == 1)
+	{
+		ParsedEvent bev;
+
+		if (off + len > size)
+			abort();
+		if (batch == NULL)
+			continue;			/* it must give up (-1) further on */
+		if (k >= EventBatchSize(batch))
+			abort();
+		EventBatchElement(batch, k++, &bev);
+		if (bev.ok != sev.ok || strcmp(bev.reason, sev.reason) != 0 ||
+			(bev.ok && (strcmp(bev.source, sev.source) != 0 || strcmp(bev.event_id, sev.event_id) != 0 ||
+						strcmp(bev.shipment, sev.shipment) != 0 || bev.occurred_at != sev.occurred_at ||
+						(bev.payload == NULL) != (sev.payload == NULL) ||
+						(bev.payload && strcmp(bev.payload, sev.payload) != 0))) ||
+			(!bev.ok && (sev.raw == NULL || strcmp(bev.raw, sev.raw) != 0)))
+			abort();
+	}
+	if (r == 0 && (batch == NULL || k != EventBatchSize(batch)))
+		abort();
+	EventStreamClose(stream);
 
 	if (batch == NULL)
 	{

@@ -1,0 +1,603 @@
+/*
+ * ingest_resolve.c
+ *	  Steps 1 to 3 of ingest (ingest.h): the milestones and code-map rows
+ *	  the elements name, their content hashes and event keys, and the
+ *	  shipments their references find.
+ */
+#include "postgres.h"
+
+#include "access/stratnum.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/hashfn.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/memutils.h"
+#include "utils/varlena.h"
+
+#include "check_digit.h"
+#include "ingest.h"
+
+static void
+RejectElem(Elem *e, const char *reason)
+{
+	e->ok = false;
+	e->reject = reason;
+}
+
+
+/* ---- 1. vocabulary --------------------------------------------------------- */
+
+/* The row of cbl.code_map a code-map key found. */
+typedef struct MapRow
+{
+	bool		found;
+	const char *milestone;
+	int16		id;
+	const char *classifier;
+	const char *reason_code;
+	const char *description;
+} MapRow;
+
+/* Part of a composite key: the string and a NUL (no string holds one). */
+static void
+KeyPart(StringInfo buf, const char *s)
+{
+	if (s != NULL)
+		appendStringInfoString(buf, s);
+	appendStringInfoChar(buf, '\0');
+}
+
+void
+ResolveVocabulary(Ingest *in, Chunk *c)
+{
+	KeyMap		names;
+	KeyMap		maps;
+	Col			ncol;
+	Col			mcols[4];
+	int		   *name_of = palloc(Max(c->nelems, 1) * sizeof(int));
+	int		   *map_of = palloc(Max(c->nelems, 1) * sizeof(int));
+	const char **name_code;
+	int16	   *name_id;
+	MapRow	   *map_row;
+	int		   *map_name;
+
+	KeyMapInit(&names, 64);
+	KeyMapInit(&maps, 64);
+	ColInit(&ncol, TEXTOID, c->nelems);
+	for (int k = 0; k < 4; k++)
+		ColInit(&mcols[k], TEXTOID, c->nelems);
+
+	for (int i = 0; i < c->nelems; i++)
+	{
+		Elem	   *e = &c->elems[i];
+		bool		found;
+		int		   *slot;
+
+		name_of[i] = map_of[i] = -1;
+		if (!e->ok)
+			continue;
+		if (e->milestone_in != NULL)
+		{
+			slot = KeyMapSlot(&names, e->milestone_in, strlen(e->milestone_in), &found);
+			if (!found)
+			{
+				*slot = ncol.n;
+				ColText(&ncol, e->milestone_in);
+			}
+			name_of[i] = *slot;
+		}
+		else
+		{
+			/* version and qualifier: NULL and '' mean the same (any) */
+			StringInfoData key;
+
+			initStringInfo(&key);
+			KeyPart(&key, e->standard);
+			KeyPart(&key, e->code);
+			KeyPart(&key, e->version);
+			KeyPart(&key, e->qualifier);
+			slot = KeyMapSlot(&maps, key.data, key.len, &found);
+			if (!found)
+			{
+				*slot = mcols[0].n;
+				ColText(&mcols[0], e->standard);
+				ColText(&mcols[1], e->code);
+				ColText(&mcols[2], e->version);
+				ColText(&mcols[3], e->qualifier);
+			}
+			map_of[i] = *slot;
+		}
+	}
+
+	/* the code map first: the milestones it names are looked up with the others */
+	map_row = palloc0(Max(mcols[0].n, 1) * sizeof(*map_row));
+	map_name = palloc(Max(mcols[0].n, 1) * sizeof(int));
+	if (mcols[0].n > 0)
+	{
+		Run(Q_CODE_MAP, in->state_type, mcols, 4, SPI_OK_SELECT);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			int			i = GetInt32(r, 1, &isnull) - 1;
+
+			map_row[i].found = true;
+			map_row[i].milestone = GetText(r, 2);
+			map_row[i].classifier = GetText(r, 3);
+			map_row[i].reason_code = GetText(r, 4);
+			map_row[i].description = GetText(r, 5);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	for (int i = 0; i < mcols[0].n; i++)
+	{
+		const char *code = map_row[i].milestone;
+		bool		found;
+		int		   *slot;
+
+		map_name[i] = -1;
+		if (code == NULL)
+			continue;
+		slot = KeyMapSlot(&names, code, strlen(code), &found);
+		if (!found)
+		{
+			*slot = ncol.n;
+			ColText(&ncol, code);
+		}
+		map_name[i] = *slot;
+	}
+
+	/*
+	 * The milestones.  One deleted meanwhile cannot be among them: its
+	 * deletion waits for this call to end (it locks cbl.event in SHARE mode,
+	 * cbl.milestone_delete_check; this call holds ROW EXCLUSIVE from its
+	 * start), or this call waits for its deletion to commit.
+	 */
+	name_code = palloc0(Max(ncol.n, 1) * sizeof(char *));
+	name_id = palloc0(Max(ncol.n, 1) * sizeof(int16));
+	if (ncol.n > 0)
+	{
+		Run(Q_MILESTONE, in->state_type, &ncol, 1, SPI_OK_SELECT);
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			int			i = GetInt32(r, 1, &isnull) - 1;
+
+			name_code[i] = GetText(r, 2);
+			name_id[i] = (int16) GetInt32(r, 3, &isnull);
+		}
+		SPI_freetuptable(SPI_tuptable);
+	}
+	for (int i = 0; i < mcols[0].n; i++)
+		if (map_name[i] >= 0)
+		{
+			map_row[i].milestone = name_code[map_name[i]];
+			map_row[i].id = name_id[map_name[i]];
+		}
+
+	for (int i = 0; i < c->nelems; i++)
+	{
+		Elem	   *e = &c->elems[i];
+
+		if (!e->ok)
+			continue;
+		e->classifier = e->classifier_in;
+		e->reason_code = e->reason_code_in;
+		if (name_of[i] >= 0)
+		{
+			e->milestone = name_code[name_of[i]];
+			e->milestone_id = name_id[name_of[i]];
+			if (e->milestone == NULL)
+				RejectElem(e, psprintf("Unknown milestone \"%s\"; table cbl.milestone lists them.",
+									   e->milestone_in));
+		}
+		else
+		{
+			const MapRow *m = &map_row[map_of[i]];
+
+			if (m->found)
+			{
+				e->milestone = m->milestone;
+				e->milestone_id = m->id;
+				if (e->classifier == NULL)
+					e->classifier = m->classifier;
+				if (e->reason_code == NULL)
+					e->reason_code = m->reason_code;
+			}
+			if (e->milestone == NULL && m->found && m->reason_code != NULL)
+				RejectElem(e, psprintf("%s code \"%s\"%s is not a milestone (%s): nothing to record.",
+									   e->standard, e->code,
+									   e->qualifier && e->qualifier[0] ? psprintf(" (qualifier \"%s\")", e->qualifier) : "",
+									   m->description ? m->description : m->reason_code));
+			else if (e->milestone == NULL)
+				RejectElem(e, psprintf("No milestone is mapped to %s code \"%s\"%s in cbl.code_map.",
+									   e->standard, e->code,
+									   e->qualifier ? psprintf(" (qualifier \"%s\")", e->qualifier) : ""));
+			else if (e->classifier == NULL)
+				RejectElem(e, psprintf("Give \"classifier\": cbl.code_map has none for %s code \"%s\".",
+									   e->standard, e->code));
+		}
+	}
+}
+
+/* ---- 2. hashes ------------------------------------------------------------- */
+
+static void
+HashField(StringInfo buf, const char *s)
+{
+	if (s == NULL)
+		appendStringInfoChar(buf, '\2');
+	else
+	{
+		appendStringInfoChar(buf, '\1');
+		appendBinaryStringInfo(buf, s, strlen(s) + 1);	/* with its NUL: no string holds one */
+	}
+}
+
+/*
+ * The content hash: 128 bits (two seeds of hash_bytes_extended) of an
+ * unambiguous serialisation of the content: milestone, classifier, times,
+ * location, reason code, retraction, partial and payload (compact JSON with
+ * sorted keys).  Same identity and same hash: a duplicate.  And the event
+ * key, hashtextextended(source || U+001F || event_id, 0) as before.
+ */
+void
+HashElem(Elem *e, StringInfo buf)
+{
+	uint64		h1,
+				h2;
+	int64		t;
+
+	resetStringInfo(buf);
+	HashField(buf, e->milestone);
+	HashField(buf, e->classifier);
+	t = e->occurred_at;
+	appendBinaryStringInfo(buf, (char *) &t, sizeof(t));
+	appendStringInfoChar(buf, e->has_updated_at ? '\1' : '\2');
+	t = e->has_updated_at ? e->updated_at : 0;
+	appendBinaryStringInfo(buf, (char *) &t, sizeof(t));
+	HashField(buf, e->location);
+	HashField(buf, e->reason_code);
+	appendStringInfoChar(buf, e->retracted ? 't' : 'f');
+	appendStringInfoChar(buf, e->partial ? 't' : 'f');
+	HashField(buf, e->payload);
+	h1 = hash_bytes_extended((const unsigned char *) buf->data, buf->len, INT64CONST(0x63626c2d636f6e74));
+	h2 = hash_bytes_extended((const unsigned char *) buf->data, buf->len, INT64CONST(0x656e742d68617368));
+	snprintf(e->hash, sizeof(e->hash), "%016llx%016llx", (unsigned long long) h1, (unsigned long long) h2);
+
+	resetStringInfo(buf);
+	appendStringInfo(buf, "%s\x1f%s", e->source, e->event_id);
+	e->event_key = (int64) hash_bytes_extended((const unsigned char *) buf->data, buf->len, 0);
+}
+
+/* ---- 3. shipments ---------------------------------------------------------- */
+
+/* The canonical forms of one reference, and the values to look it up by. */
+typedef struct RefForms
+{
+	const char *ref;
+	const char *plain;			/* btrim(ref, ' \t\r\n') unless empty */
+	const char *awb;			/* NULL unless valid */
+	const char *container;
+	const char *s10;
+	const char *cand[4];		/* distinct look-up values, NULL for none */
+} RefForms;
+
+/* s without the given characters at either end (s itself if none). */
+static const char *
+Trimmed(const char *s, const char *chars)
+{
+	size_t		len = strlen(s);
+	const char *end = s + len;
+	const char *p = s;
+
+	if (len == 0 || (strchr(chars, s[0]) == NULL && strchr(chars, s[len - 1]) == NULL))
+		return s;
+	while (*p && strchr(chars, *p))
+		p++;
+	while (end > p && strchr(chars, end[-1]))
+		end--;
+	return pnstrdup(p, end - p);
+}
+
+static const char *
+IdentForm(const char *s, bool (*parse) (const char *, int64_t *, ParseError *),
+		  int (*format) (int64_t, char *, size_t))
+{
+	int64_t		v;
+	char		buf[32];
+
+	if (!parse(s, &v, NULL) || format(v, buf, sizeof(buf)) < 0)
+		return NULL;
+	return pstrdup(buf);
+}
+
+/*
+ * What cbl.canonical_reference(kind, value) gives (the value trimmed, an
+ * identifier in canonical form), and the values the index is searched for:
+ * the reference without surrounding spaces, and its canonical AWB,
+ * container and S10 forms if it is one.
+ */
+static void
+RefFormsOf(RefForms *f, const char *ref)
+{
+	const char *trimmed = Trimmed(ref, " \t\r\n");
+	const char *cand[4];
+	int			n = 0;
+
+	f->ref = ref;
+	f->plain = trimmed[0] ? trimmed : NULL;
+	f->awb = IdentForm(trimmed, AwbParse, AwbFormat);
+	f->container = IdentForm(trimmed, ContainerNoParse, ContainerNoFormat);
+	f->s10 = IdentForm(trimmed, S10Parse, S10Format);
+	cand[0] = Trimmed(ref, " ");
+	if (trimmed == ref)
+	{
+		cand[1] = f->awb;
+		cand[2] = f->container;
+		cand[3] = f->s10;
+	}
+	else
+	{
+		cand[1] = IdentForm(ref, AwbParse, AwbFormat);
+		cand[2] = IdentForm(ref, ContainerNoParse, ContainerNoFormat);
+		cand[3] = IdentForm(ref, S10Parse, S10Format);
+	}
+	memset(f->cand, 0, sizeof(f->cand));
+	for (int j = 0; j < 4; j++)
+	{
+		bool		dup = cand[j] == NULL;
+
+		for (int k = 0; k < n && !dup; k++)
+			dup = strcmp(f->cand[k], cand[j]) == 0;
+		if (!dup)
+			f->cand[n++] = cand[j];
+	}
+}
+
+/* The kinds of reference cbl.canonical_reference knows. */
+typedef enum RefKind
+{
+	KIND_OTHER,					/* none of these: no canonical form */
+	KIND_PLAIN,					/* reference, hawb, bl, hbl, booking, tracking, customer_ref, other */
+	KIND_AWB,
+	KIND_CONTAINER,
+	KIND_S10
+} RefKind;
+
+static RefKind
+KindOf(const char *kind, int len)
+{
+	static const char *const plain_kinds[] = {
+		"reference", "hawb", "bl", "hbl", "booking", "tracking", "customer_ref", "other", NULL
+	};
+
+#define IS(s) (len == (int) strlen(s) && memcmp(kind, s, len) == 0)
+	if (IS("awb"))
+		return KIND_AWB;
+	if (IS("container"))
+		return KIND_CONTAINER;
+	if (IS("s10"))
+		return KIND_S10;
+	for (int k = 0; plain_kinds[k] != NULL; k++)
+		if (IS(plain_kinds[k]))
+			return KIND_PLAIN;
+#undef IS
+	return KIND_OTHER;
+}
+
+/* What cbl.canonical_reference(kind, ref) gives, from the forms. */
+static const char *
+CanonicalFor(const RefForms *f, RefKind kind)
+{
+	switch (kind)
+	{
+		case KIND_AWB:
+			return f->awb;
+		case KIND_CONTAINER:
+			return f->container;
+		case KIND_S10:
+			return f->s10;
+		case KIND_PLAIN:
+			return f->plain;
+		case KIND_OTHER:
+			break;
+	}
+	return NULL;
+}
+
+static int
+TextDatumCmp(const void *a, const void *b)
+{
+	text	   *x = DatumGetTextPP(*(const Datum *) a);
+	text	   *y = DatumGetTextPP(*(const Datum *) b);
+	int			lx = VARSIZE_ANY_EXHDR(x);
+	int			ly = VARSIZE_ANY_EXHDR(y);
+	int			r = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(lx, ly));
+
+	return r != 0 ? r : (lx > ly) - (lx < ly);
+}
+
+typedef struct LookupRow
+{
+	RefKind		kind;
+	int64		shipment_id;
+	int			next;			/* the next row with the same value, or -1 */
+} LookupRow;
+
+static int
+TargetCmp(const void *a, const void *b)
+{
+	const Target *x = a;
+	const Target *y = b;
+
+	return (x->shipment_id > y->shipment_id) - (x->shipment_id < y->shipment_id);
+}
+
+/* The references an element names: one, or several separated by U+001F. */
+static List *
+SplitRefs(const char *shipment)
+{
+	List	   *refs = NIL;
+	const char *p = shipment;
+
+	if (strchr(shipment, '\x1f') == NULL)
+		return list_make1((char *) shipment);
+	for (;;)
+	{
+		const char *sep = strchr(p, '\x1f');
+
+		refs = lappend(refs, sep ? pnstrdup(p, sep - p) : (char *) p);
+		if (sep == NULL)
+			return refs;
+		p = sep + 1;
+	}
+}
+
+/*
+ * Each element's shipments: a reference matches a cbl.reference_lookup row
+ * whose value is one of its look-up values and is what
+ * cbl.canonical_reference gives for the row's kind.  An element naming
+ * several references goes once to each distinct shipment, remembering the
+ * least reference (in the database's collation) that found it.
+ */
+void
+ResolveShipments(Ingest *in, Chunk *c)
+{
+	KeyMap		values;
+	Col			vcol;
+	RefForms  **forms = palloc0(Max(c->nelems, 1) * sizeof(RefForms *));
+	int		   *nforms = palloc0(Max(c->nelems, 1) * sizeof(int));
+	LookupRow  *rows = NULL;
+	int			tcap;
+
+	KeyMapInit(&values, c->nelems * 2);
+	ColInit(&vcol, TEXTOID, c->nelems * 4);
+	for (int i = 0; i < c->nelems; i++)
+	{
+		Elem	   *e = &c->elems[i];
+		List	   *refs;
+		ListCell   *lc;
+		int			k = 0;
+
+		if (!e->ok)
+			continue;
+		refs = SplitRefs(e->shipment);
+		forms[i] = palloc(list_length(refs) * sizeof(RefForms));
+		nforms[i] = list_length(refs);
+		foreach(lc, refs)
+		{
+			RefForms   *f = &forms[i][k++];
+
+			RefFormsOf(f, lfirst(lc));
+			for (int j = 0; j < 4 && f->cand[j] != NULL; j++)
+			{
+				bool		found;
+
+				(void) KeyMapSlot(&values, f->cand[j], strlen(f->cand[j]), &found);
+				if (!found)
+					ColText(&vcol, f->cand[j]);
+			}
+		}
+		list_free(refs);
+	}
+
+	StepDone("ref-forms");
+	/* every look-up row of every value, chained by value */
+	if (vcol.n > 0)
+	{
+		Probe		p;
+		Oid			procs[1] = {F_TEXTEQ};
+		int			nrows = 0,
+					cap = vcol.n + 16;
+
+		/* in key order: neighbouring probes share index pages */
+		qsort(vcol.v, vcol.n, sizeof(Datum), TextDatumCmp);
+		/* (value) INCLUDE (kind, shipment_id): index-only */
+		ProbeOpen(&p, "reference_lookup", "reference_lookup_value_idx", 1, procs);
+		if (IndexRelationGetNumberOfAttributes(p.index) != 3)
+			elog(ERROR, "index cbl.reference_lookup_value_idx must be on (value) INCLUDE (kind, shipment_id)");
+		p.scan->xs_want_itup = true;
+		rows = palloc(cap * sizeof(LookupRow));
+		for (int i = 0; i < vcol.n; i++)
+		{
+			char	   *value = TextDatumGetCString(vcol.v[i]);
+			bool		found;
+			int		   *slot = KeyMapSlot(&values, value, strlen(value), &found);
+
+			Datum		itup[3];
+			bool		itup_null[3];
+
+			ProbeKeys(&p, &vcol.v[i]);
+			while (ProbeNextIndexOnly(&p, itup, itup_null))
+			{
+				text	   *kind = DatumGetTextPP(itup[1]);
+
+				if (nrows == cap)
+				{
+					cap *= 2;
+					rows = repalloc_huge(rows, cap * sizeof(LookupRow));
+				}
+				rows[nrows].kind = KindOf(VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind));
+				rows[nrows].shipment_id = DatumGetInt64(itup[2]);
+				rows[nrows].next = *slot;
+				*slot = nrows++;
+			}
+		}
+		ProbeClose(&p);
+	}
+	StepDone("ref-probe");
+	tcap = c->nelems + 16;
+	c->targets = MemoryContextAllocHuge(CurrentMemoryContext, tcap * sizeof(Target));
+	c->ntargets = 0;
+	for (int i = 0; i < c->nelems; i++)
+	{
+		Elem	   *e = &c->elems[i];
+		int			first = c->ntargets;
+
+		e->first_target = first;
+		e->ntargets = 0;
+		if (!e->ok)
+			continue;
+		for (int k = 0; k < nforms[i]; k++)
+		{
+			const RefForms *f = &forms[i][k];
+
+			for (int j = 0; j < 4 && f->cand[j] != NULL; j++)
+				for (int r = KeyMapGet(&values, f->cand[j], strlen(f->cand[j])); r >= 0; r = rows[r].next)
+				{
+					const char *canon = CanonicalFor(f, rows[r].kind);
+					int			t;
+
+					if (canon == NULL || strcmp(canon, f->cand[j]) != 0)
+						continue;
+					/* the same shipment through another reference: keep the least */
+					for (t = first; t < c->ntargets; t++)
+						if (c->targets[t].shipment_id == rows[r].shipment_id)
+							break;
+					if (t < c->ntargets)
+					{
+						const char *old = c->targets[t].ref;
+
+						if (varstr_cmp(f->ref, strlen(f->ref), old, strlen(old), DEFAULT_COLLATION_OID) < 0)
+							c->targets[t].ref = f->ref;
+						continue;
+					}
+					if (c->ntargets == tcap)
+					{
+						tcap *= 2;
+						c->targets = repalloc_huge(c->targets, tcap * sizeof(Target));
+					}
+					memset(&c->targets[c->ntargets], 0, sizeof(Target));
+					c->targets[c->ntargets].elem = i;
+					c->targets[c->ntargets].shipment_id = rows[r].shipment_id;
+					c->targets[c->ntargets].ref = f->ref;
+					c->ntargets++;
+				}
+		}
+		e->ntargets = c->ntargets - first;
+		if (e->ntargets > 1)
+			qsort(&c->targets[first], e->ntargets, sizeof(Target), TargetCmp);
+	}
+}
+

@@ -1,0 +1,150 @@
+/*
+ * ingest_util.c
+ *	  Small containers for ingest (ingest.h): a hash map from byte strings
+ *	  to int, growing lists of int64.
+ */
+#include "postgres.h"
+
+#include "common/hashfn.h"
+#include "utils/memutils.h"
+
+#include "ingest.h"
+
+/* ---- a small hash map: bytes -> int -------------------------------------- */
+
+void
+KeyMapInit(KeyMap *m, int expected)
+{
+	int			cap = 16;
+
+	while (cap < expected * 2)
+		cap *= 2;
+	m->cap = cap;
+	m->n = 0;
+	m->hashes = palloc(cap * sizeof(uint32));
+	m->keys = palloc0(cap * sizeof(char *));
+	m->lens = palloc(cap * sizeof(int));
+	m->vals = palloc(cap * sizeof(int));
+}
+
+static void KeyMapGrow(KeyMap *m);
+
+/*
+ * The value slot of key (which must outlive the map); *found says whether
+ * it was there.  A new slot holds -1.
+ */
+int *
+KeyMapSlot(KeyMap *m, const char *key, int len, bool *found)
+{
+	uint32		h;
+	int			i;
+
+	if ((m->n + 1) * 2 > m->cap)
+		KeyMapGrow(m);
+	h = hash_bytes((const unsigned char *) key, len);
+	i = h & (m->cap - 1);
+	while (m->keys[i] != NULL)
+	{
+		if (m->hashes[i] == h && m->lens[i] == len && memcmp(m->keys[i], key, len) == 0)
+		{
+			*found = true;
+			return &m->vals[i];
+		}
+		i = (i + 1) & (m->cap - 1);
+	}
+	m->keys[i] = key;
+	m->hashes[i] = h;
+	m->lens[i] = len;
+	m->vals[i] = -1;
+	m->n++;
+	*found = false;
+	return &m->vals[i];
+}
+
+/* KeyMapSlot for a key that does not outlive the call: copied if new. */
+int *
+KeyMapSlotCopy(KeyMap *m, const char *key, int len, bool *found)
+{
+	int		   *slot = KeyMapSlot(m, key, len, found);
+
+	if (!*found)
+	{
+		int			i = slot - m->vals;
+
+		m->keys[i] = memcpy(palloc(len + 1), key, len);
+	}
+	return slot;
+}
+
+int
+KeyMapGet(const KeyMap *m, const char *key, int len)
+{
+	uint32		h = hash_bytes((const unsigned char *) key, len);
+	int			i = h & (m->cap - 1);
+
+	while (m->keys[i] != NULL)
+	{
+		if (m->hashes[i] == h && m->lens[i] == len && memcmp(m->keys[i], key, len) == 0)
+			return m->vals[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return -1;
+}
+
+static void
+KeyMapGrow(KeyMap *m)
+{
+	KeyMap		old = *m;
+
+	KeyMapInit(m, old.cap);
+	for (int i = 0; i < old.cap; i++)
+		if (old.keys[i] != NULL)
+		{
+			bool		found;
+
+			*KeyMapSlot(m, old.keys[i], old.lens[i], &found) = old.vals[i];
+		}
+	pfree(old.hashes);
+	pfree(old.keys);
+	pfree(old.lens);
+	pfree(old.vals);
+}
+
+/* ---- growing lists of int64 ---------------------------------------------- */
+
+void
+Int64Add(Int64List *l, int64 x)
+{
+	if (l->n == l->cap)
+	{
+		l->cap = l->cap ? l->cap * 2 : 256;
+		l->v = l->v ? repalloc_huge(l->v, l->cap * sizeof(int64))
+			: MemoryContextAllocHuge(l->cxt ? l->cxt : CurrentMemoryContext, l->cap * sizeof(int64));
+	}
+	l->v[l->n++] = x;
+}
+
+int
+Int64Cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sort and drop repeats. */
+void
+Int64Unique(Int64List *l)
+{
+	int			m = 0;
+
+	if (l->n == 0)
+		return;
+	qsort(l->v, l->n, sizeof(int64), Int64Cmp);
+	for (int i = 0; i < l->n; i++)
+		if (m == 0 || l->v[m - 1] != l->v[i])
+			l->v[m++] = l->v[i];
+	l->n = m;
+}
+
