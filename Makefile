@@ -15,7 +15,7 @@ PGFILEDESC = "cbl - cross-border logistics core"
 
 # Pure-C parsers (no PostgreSQL headers): shared with the fuzz targets.
 PARSER_SRCS = src/currency.c src/rounding.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
-	src/rate_card_parse.c src/rating.c src/duty_parse.c
+	src/rate_card_parse.c src/rating.c src/duty_parse.c src/recon_parse.c
 
 OBJS = \
 	src/cbl.o \
@@ -35,7 +35,9 @@ OBJS = \
 	src/rating.o \
 	src/rate_card.o \
 	src/duty_parse.o \
-	src/customs.o
+	src/customs.o \
+	src/recon_parse.o \
+	src/recon_agg.o
 
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/cbl/*.sql))
@@ -67,9 +69,15 @@ REGRESS = \
 	rating \
 	rating_features \
 	rating_errors \
+	cron_optional \
+	charges \
+	billing_triggers \
+	reconcile \
+	recon_agg \
+	money_views \
+	billing \
 	settlement \
 	settlement_cron \
-	cron_optional \
 	docs_examples \
 	catalog \
 	drop_extension
@@ -112,7 +120,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest bench-settle regen-data
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest bench-recon bench-settle regen-data
 
 deps:
 	@bash test/tools/deps.sh
@@ -142,7 +150,7 @@ install-as-needed:
 
 # ---------------------------------------------------------------------------
 # Fuzzing: libFuzzer targets over the pure-C parsers (clang, ASan, UBSan).
-FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card
+FUZZ_TARGETS = amount amount_accum hs_code awb container_no s10 event_batch duty rate_card recon_accum
 FUZZ_CC     ?= clang
 FUZZ_FLAGS   = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_BINS    = $(patsubst %,test/fuzz/build/fuzz_%,$(FUZZ_TARGETS))
@@ -173,6 +181,10 @@ bench-rating:
 # Ingest: 1M canonical events against COPY of the same rows, and a replay.
 bench-ingest:
 	@bash test/bench/ingest.sh
+
+# Reconciliation: a 100 000-line carrier invoice against plain SQL.
+bench-recon:
+	@bash test/bench/recon.sh
 
 # Settlement: a month of 1M charges of 2,000 customers against the bare
 # INSERT ... SELECT ... GROUP BY writing the same statement lines.

@@ -66,17 +66,17 @@ BEGIN
     DELETE FROM cbl.setting s WHERE s.name = set_setting.name;
     RETURN cbl.get_setting(set_setting.name);
   END IF;
-  IF name = 'billing_time_zone'
-     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = set_setting.value) THEN
-    RAISE EXCEPTION 'unknown time zone "%"', set_setting.value
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Give a name from pg_timezone_names, such as Europe/Berlin or UTC.';
-  END IF;
   IF name IN ('fx_pivot_currency', 'reporting_currency')
      AND NOT EXISTS (SELECT 1 FROM cbl.currency c WHERE c.code = set_setting.value) THEN
     RAISE EXCEPTION 'unknown currency "%"', set_setting.value
       USING ERRCODE = 'LG002',
             HINT = 'Currency codes are ISO 4217 alphabetic codes such as USD or EUR; table cbl.currency lists them.';
+  END IF;
+  IF name = 'billing_time_zone'
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = set_setting.value) THEN
+    RAISE EXCEPTION 'unknown time zone "%"', set_setting.value
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Give a name from pg_timezone_names, such as Europe/Berlin or UTC.';
   END IF;
   INSERT INTO cbl.setting AS s (name, value) VALUES (set_setting.name, set_setting.value)
   ON CONFLICT ON CONSTRAINT setting_pkey DO UPDATE

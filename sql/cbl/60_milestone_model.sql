@@ -296,7 +296,7 @@ SELECT s.framework,
        m.phase,
        s.required,
        NULLIF(array_to_string(s.prerequisites, ', '), '') AS prerequisites,
-       s.sla,
+       s.sla::text AS sla,   -- text: JDBC maps interval to Types.OTHER
        s.terminal,
        round(extract(epoch FROM s.sla) / 3600, 2) AS sla_hours,
        m.id::integer AS milestone_id,
@@ -318,7 +318,7 @@ COMMENT ON COLUMN cbl.v_framework.required IS 'true if the step must happen on t
 COMMENT ON COLUMN cbl.v_framework.prerequisites IS
   'milestones that must have happened before this one, comma-separated; NULL if none';
 COMMENT ON COLUMN cbl.v_framework.sla IS
-  'longest time the step may take after the previous required step; NULL if no limit';
+  'longest time the step may take after the previous required step, as text (e.g. 1 day, 12:00:00); NULL if no limit; sla_hours has it as a number';
 COMMENT ON COLUMN cbl.v_framework.terminal IS 'true if reaching this milestone ends the shipment';
 COMMENT ON COLUMN cbl.v_framework.sla_hours IS 'the SLA in hours (a month counts 30 days); NULL if no limit';
 COMMENT ON COLUMN cbl.v_framework.milestone_id IS 'stable small id of the milestone';

@@ -366,6 +366,7 @@ BEGIN
   END IF;
   IF merged_ids IS NOT NULL THEN
     PERFORM cbl.announce_states(merged_ids);
+    PERFORM cbl.accrue_charges(merged_ids);   -- billing triggers (85_billing.sql)
   END IF;
   RETURN result;
 END $$;
@@ -430,6 +431,7 @@ BEGIN
     RETURNING ss.shipment_id
   )
   SELECT array_agg(w.shipment_id) INTO changed_ids FROM written w;
+  PERFORM cbl.accrue_charges(changed_ids);   -- billing triggers (85_billing.sql)
   RETURN coalesce(cbl.announce_states(changed_ids), 0);
 END $$;
 COMMENT ON FUNCTION cbl.refresh_state(bigint[]) IS

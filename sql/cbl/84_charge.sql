@@ -200,7 +200,7 @@ CREATE TABLE cbl.charge (
                      CHECK (origin IN ('rated', 'duty', 'manual', 'carrier_invoice', 'commission', 'adjustment')),
   rate_card          text,
   rate_card_version  integer,
-  step               text REFERENCES cbl.milestone (code),
+  step               text,   -- a milestone code (no foreign key: a check per charge for a label)
   reference          text,
   trigger_key        text,
   adjusts_charge_no  bigint,
@@ -211,8 +211,10 @@ CREATE TABLE cbl.charge (
   note               text,
   created_at         timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (shipment_id, charge_no),
-  CONSTRAINT charge_adjusts_fkey FOREIGN KEY (shipment_id, adjusts_charge_no)
-    REFERENCES cbl.charge (shipment_id, charge_no),
+  -- adjusts_charge_no names a charge of the same shipment: checked by the
+  -- constraint trigger charge_adjusts_check at commit (a foreign key of the
+  -- table to itself would make pg_dump warn and could not be restored in
+  -- the order of the rows)
   CONSTRAINT charge_voided_check CHECK ((status = 'voided') = (voided_at IS NOT NULL AND void_reason IS NOT NULL)),
   CONSTRAINT charge_rate_card_check CHECK (rate_card_version IS NULL OR rate_card IS NOT NULL),
   CONSTRAINT charge_adjustment_check CHECK (origin <> 'adjustment' OR adjusts_charge_no IS NOT NULL)
@@ -272,10 +274,22 @@ SELECT pg_catalog.pg_extension_config_dump('cbl.charge_charge_no_seq', '');
 CREATE FUNCTION cbl.charge_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  ref text;
 BEGIN
+  IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM cbl.charge a
+                                   WHERE a.shipment_id = OLD.shipment_id AND a.adjusts_charge_no = OLD.charge_no) THEN
+    RAISE EXCEPTION 'charge % has adjustments and cannot be deleted', OLD.charge_no
+      USING ERRCODE = 'foreign_key_violation',
+            HINT = 'Void it with cbl.void_charge() instead.';
+  END IF;
+  IF OLD.status = 'open' THEN
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  END IF;
+  SELECT s.reference INTO ref FROM cbl.shipment s WHERE s.id = OLD.shipment_id;
   IF TG_OP = 'DELETE' THEN
     IF OLD.status <> 'open' THEN
-      RAISE EXCEPTION 'charge % of shipment % is % and cannot be deleted', OLD.charge_no, OLD.shipment_id, OLD.status
+      RAISE EXCEPTION 'charge % of shipment % is % and cannot be deleted', OLD.charge_no, ref, OLD.status
         USING ERRCODE = 'LG023',
               HINT = CASE OLD.status WHEN 'settled' THEN 'Void it with cbl.void_charge(), which adds a reversing adjustment.'
                                      ELSE 'A voided charge stays as a record of the correction.' END;
@@ -290,7 +304,7 @@ BEGIN
          (OLD.shipment_id, OLD.charge_no, OLD.party_id, OLD.direction, OLD.fee_code, OLD.amount::text,
           OLD.accrued_at, OLD.origin, OLD.rate_card, OLD.rate_card_version, OLD.step, OLD.reference,
           OLD.trigger_key, OLD.adjusts_charge_no, OLD.status, OLD.voided_at, OLD.void_reason, OLD.created_at) THEN
-    RAISE EXCEPTION 'charge % of shipment % is % and cannot be changed', OLD.charge_no, OLD.shipment_id, OLD.status
+    RAISE EXCEPTION 'charge % of shipment % is % and cannot be changed', OLD.charge_no, ref, OLD.status
       USING ERRCODE = 'LG023',
             DETAIL = CASE OLD.status WHEN 'settled' THEN 'A settled charge is on a statement; statements never change.'
                                      ELSE 'A voided charge stays as a record of the correction.' END,
@@ -299,12 +313,38 @@ BEGIN
   RETURN NEW;
 END $$;
 COMMENT ON FUNCTION cbl.charge_guard() IS
-  'trigger of cbl.charge: a settled or voided charge never changes (SQLSTATE LG023), only open charges may be deleted';
+  'trigger of cbl.charge: a settled or voided charge never changes (SQLSTATE LG023); only open charges without adjustments may be deleted';
 REVOKE ALL ON FUNCTION cbl.charge_guard() FROM PUBLIC;
 CREATE TRIGGER charge_guard
   BEFORE UPDATE OR DELETE ON cbl.charge
   FOR EACH ROW EXECUTE FUNCTION cbl.charge_guard();
 COMMENT ON TRIGGER charge_guard ON cbl.charge IS 'settled and voided charges never change';
+
+-- An adjustment names a charge of its shipment (checked at commit, so that
+-- rows may come in any order, as pg_dump restores them).
+CREATE FUNCTION cbl.charge_adjusts_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM cbl.charge c
+                  WHERE c.shipment_id = NEW.shipment_id AND c.charge_no = NEW.adjusts_charge_no) THEN
+    RAISE EXCEPTION 'charge % adjusts charge %, which shipment % does not have',
+                    NEW.charge_no, NEW.adjusts_charge_no,
+                    coalesce((SELECT x.reference FROM cbl.shipment x WHERE x.id = NEW.shipment_id), NEW.shipment_id::text)
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION cbl.charge_adjusts_check() IS
+  'constraint trigger of cbl.charge: the charge an adjustment names exists on the same shipment';
+REVOKE ALL ON FUNCTION cbl.charge_adjusts_check() FROM PUBLIC;
+CREATE CONSTRAINT TRIGGER charge_adjusts_check
+  AFTER INSERT OR UPDATE OF adjusts_charge_no ON cbl.charge
+  DEFERRABLE INITIALLY DEFERRED
+  FOR EACH ROW WHEN (NEW.adjusts_charge_no IS NOT NULL)
+  EXECUTE FUNCTION cbl.charge_adjusts_check();
+COMMENT ON TRIGGER charge_adjusts_check ON cbl.charge IS
+  'at commit: the charge an adjustment names exists on the same shipment';
 
 -- The party of a charge, by code: of the kind given, else the only party
 -- with that code; an error naming the choices otherwise.
@@ -417,20 +457,26 @@ SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   c cbl.charge;
   result cbl.charge;
+  ref text;
 BEGIN
   IF shipment_id IS NULL OR charge_no IS NULL OR reason IS NULL OR btrim(reason) = '' THEN
     RAISE EXCEPTION 'voiding a charge needs its shipment id, its number and a reason'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  SELECT s.reference INTO ref FROM cbl.shipment s WHERE s.id = void_charge.shipment_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'there is no shipment %', shipment_id
+      USING ERRCODE = 'LG020';
+  END IF;
   SELECT * INTO c FROM cbl.charge x
    WHERE x.shipment_id = void_charge.shipment_id AND x.charge_no = void_charge.charge_no
      FOR UPDATE;
   IF NOT FOUND THEN
-    RAISE EXCEPTION 'shipment % has no charge %', shipment_id, charge_no
+    RAISE EXCEPTION 'shipment % has no charge %', ref, charge_no
       USING ERRCODE = 'LG020';
   END IF;
   IF c.status = 'voided' THEN
-    RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, shipment_id
+    RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, ref
       USING ERRCODE = 'LG022',
             DETAIL = format('It was voided at %s: %s', c.voided_at, c.void_reason);
   END IF;
@@ -446,7 +492,7 @@ BEGIN
                 AND a.origin = 'adjustment' AND a.status <> 'voided'
                 AND a.trigger_key IS NULL
                 AND a.amount OPERATOR(cbl.=) (OPERATOR(cbl.-) c.amount)) THEN
-    RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, shipment_id
+    RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, ref
       USING ERRCODE = 'LG022',
             DETAIL = 'It is settled, and an adjustment reversing it exists.';
   END IF;

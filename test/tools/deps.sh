@@ -11,6 +11,7 @@ packages=(
 	libjansson-dev
 	perl libipc-run-perl     # prove, PostgreSQL::Test::Cluster (TAP tests)
 	clang libclang-rt-14-dev # libFuzzer and sanitizer runtimes (fuzz targets)
+	default-jdk-headless libpostgresql-jdbc-java # the JDBC test of the BI views (test/jdbc)
 )
 
 missing=()
