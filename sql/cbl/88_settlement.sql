@@ -446,8 +446,8 @@ COMMENT ON FUNCTION cbl.settlement_commission(date, timestamptz, text, bigint) I
   'internal: writes the commission charges of agents (all, or one) for a period from their rules and the charges settled on the period''s statements of their shipments; idempotent; returns how many it wrote';
 REVOKE ALL ON FUNCTION cbl.settlement_commission(date, timestamptz, text, bigint) FROM PUBLIC;
 
--- The statements of a period for a set of parties, in one set-based
--- statement: every open charge of theirs accrued before the end of the
+-- The statements of a period for a set of parties, set-based: every open
+-- charge of theirs accrued before the end of the
 -- period becomes part of a line, every line part of a statement, every
 -- statement gets the next gapless number of the year, every charge is
 -- marked settled with its statement and line.  Parties that already have a
