@@ -85,8 +85,6 @@ REGRESS = \
 	rating \
 	rating_features \
 	rating_errors \
-	settlement \
-	settlement_cron \
 	cron_optional \
 	security_roles \
 	security_definer \
@@ -100,6 +98,8 @@ REGRESS = \
 	recon_agg \
 	money_views \
 	billing \
+	settlement \
+	settlement_cron \
 	docs_examples \
 	catalog \
 	drop_extension

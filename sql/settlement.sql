@@ -126,9 +126,14 @@ SELECT statement_no, party_code, direction, currency, total FROM cbl.v_statement
 SELECT line_no, kind, shipment_reference, fee_code, charge_amount, charge_currency, fx_rate, fx_via, amount FROM cbl.v_statement_line WHERE statement_no = '2025-000001' ORDER BY line_no;
 
 -- The commission charges settlement wrote for the agent.
-SELECT s.reference, c.direction, c.fee_code, c.amount, c.origin, c.trigger_key, c.accrued_at, c.status, c.note
-  FROM cbl.charge c JOIN cbl.shipment s ON s.id = c.shipment_id
- WHERE c.origin = 'commission' ORDER BY s.reference, c.trigger_key;
+-- (keyed by period and rule number: commission:2025-11:<rule_no>)
+SELECT s.reference, c.direction, c.fee_code, c.amount, c.origin, r.note AS rule,
+       c.trigger_key = 'commission:2025-11:' || r.rule_no AS keyed, c.accrued_at, c.status,
+       replace(c.note, 'rule ' || r.rule_no, 'rule <rule_no>') AS note
+  FROM cbl.charge c
+  JOIN cbl.shipment s ON s.id = c.shipment_id
+  JOIN cbl.commission_rule r ON r.agent_id = c.party_id AND r.rule_no::text = split_part(c.trigger_key, ':', 3)
+ WHERE c.origin = 'commission' ORDER BY s.reference, r.rule_no;
 
 -- Every charge is settled on its line, or still open (i2, December's), or voided (a8).
 SELECT t.tag, c.status, c.statement_no, c.statement_line_no
@@ -167,7 +172,9 @@ SELECT * FROM cbl.settle('2025-10-01');
 -- December.  A settled charge is voided (a5: S1 THC 50 USD of 3 November):
 -- the reversal keeps the original accrual time.  A late charge for
 -- November arrives (S2 STO 15 EUR of 25 November).  New December charges.
-SELECT c.origin, c.amount, c.accrued_at, c.status, c.note
+SELECT c.origin, c.amount, c.accrued_at, c.status,
+       c.adjusts_charge_no = (SELECT charge_no FROM stl_charge WHERE tag = 'a5') AS reverses_a5,
+       regexp_replace(c.note, 'charge [0-9]+', 'charge <a5>') AS note
   FROM cbl.void_charge((SELECT shipment_id FROM stl_charge WHERE tag = 'a5'),
                        (SELECT charge_no FROM stl_charge WHERE tag = 'a5'), 'not handled at the terminal') c;
 SELECT pg_temp.add('[

@@ -48,6 +48,7 @@ PG_FUNCTION_INFO_V1(cbl_amount_ge);
 PG_FUNCTION_INFO_V1(cbl_amount_cmp);
 PG_FUNCTION_INFO_V1(cbl_amount_hash);
 PG_FUNCTION_INFO_V1(cbl_amount_hash_extended);
+PG_FUNCTION_INFO_V1(cbl_amount_analyze);
 PG_FUNCTION_INFO_V1(cbl_amount_smaller);
 PG_FUNCTION_INFO_V1(cbl_amount_larger);
 PG_FUNCTION_INFO_V1(cbl_amount_round);
@@ -735,4 +736,18 @@ cbl_amount_round_scale(PG_FUNCTION_ARGS)
 				 errmsg("cannot round a cbl.amount to %d decimals", decimals),
 				 errhint("Give a number of decimals from 0 to 6.")));
 	PG_RETURN_AMOUNT_P(MakeAmount(AmountRoundMicros(a->micros, decimals, mode), a->currency));
+}
+
+/*
+ * ANALYZE support: gather no statistics for amount columns.  The standard
+ * statistics sort a column with its btree "<", which refuses to compare
+ * amounts in different currencies, so a column holding several currencies
+ * (charges, invoice lines) would make ANALYZE, autovacuum's included, fail
+ * on the whole table.  Without statistics the planner uses its defaults for
+ * predicates on amounts; the other columns are analyzed as usual.
+ */
+Datum
+cbl_amount_analyze(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(false);
 }

@@ -10,12 +10,17 @@ CREATE FUNCTION cbl.amount_recv(internal) RETURNS cbl.amount
   AS 'MODULE_PATHNAME', 'cbl_amount_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION cbl.amount_send(cbl.amount) RETURNS bytea
   AS 'MODULE_PATHNAME', 'cbl_amount_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- ANALYZE gathers no statistics on amount columns: the standard ones sort
+-- with "<", which refuses to compare amounts in different currencies.
+CREATE FUNCTION cbl.amount_analyze(internal) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_amount_analyze' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE cbl.amount (
   INPUT = cbl.amount_in,
   OUTPUT = cbl.amount_out,
   RECEIVE = cbl.amount_recv,
   SEND = cbl.amount_send,
+  ANALYZE = cbl.amount_analyze,
   INTERNALLENGTH = 16,
   ALIGNMENT = double,
   STORAGE = plain
@@ -26,6 +31,7 @@ COMMENT ON FUNCTION cbl.amount_in(cstring) IS 'input function of cbl.amount';
 COMMENT ON FUNCTION cbl.amount_out(cbl.amount) IS 'output function of cbl.amount';
 COMMENT ON FUNCTION cbl.amount_recv(internal) IS 'binary input function of cbl.amount';
 COMMENT ON FUNCTION cbl.amount_send(cbl.amount) IS 'binary output function of cbl.amount';
+COMMENT ON FUNCTION cbl.amount_analyze(internal) IS 'ANALYZE support of cbl.amount: no statistics (amounts in different currencies do not sort)';
 
 -- Constructor and accessors.
 CREATE FUNCTION cbl.amount(value numeric, currency text) RETURNS cbl.amount

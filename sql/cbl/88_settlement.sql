@@ -92,9 +92,7 @@ CREATE TABLE cbl.statement (
   CONSTRAINT statement_year_seq_key UNIQUE (year, seq),
   CONSTRAINT statement_currency_check CHECK (cbl.currency(total) = currency)
 );
--- ANALYZE sorts a column's values with its btree order, which refuses to
--- compare amounts in different currencies: no statistics for amounts.
-ALTER TABLE cbl.statement ALTER COLUMN total SET STATISTICS 0;
+
 CREATE INDEX statement_period_idx ON cbl.statement (period_start);
 COMMENT ON INDEX cbl.statement_period_idx IS 'the foreign key to cbl.period; the statements of a period';
 CREATE INDEX statement_run_idx ON cbl.statement (run_id) WHERE run_id IS NOT NULL;
@@ -143,7 +141,7 @@ CREATE TABLE cbl.statement_line (
     CHECK ((fx_rate_num IS NULL) = (fx_rate_den IS NULL) AND (fx_rate_num IS NULL) = (fx_rate_date IS NULL)
            AND (fx_via IS NULL OR fx_rate_num IS NOT NULL))
 );
-ALTER TABLE cbl.statement_line ALTER COLUMN charge_amount SET STATISTICS 0, ALTER COLUMN amount SET STATISTICS 0;
+
 COMMENT ON TABLE cbl.statement_line IS
   'lines of statements: the charges of one shipment and fee code accrued in one period (and one currency, at one rate), converted to the statement''s currency and rounded to its minor unit; the charges behind a line carry its statement_no and line_no';
 COMMENT ON COLUMN cbl.statement_line.party_id IS 'party of the statement (co-locates the line with it)';
@@ -446,8 +444,8 @@ COMMENT ON FUNCTION cbl.settlement_commission(date, timestamptz, text, bigint) I
   'internal: writes the commission charges of agents (all, or one) for a period from their rules and the charges settled on the period''s statements of their shipments; idempotent; returns how many it wrote';
 REVOKE ALL ON FUNCTION cbl.settlement_commission(date, timestamptz, text, bigint) FROM PUBLIC;
 
--- The statements of a period for a set of parties, in one set-based
--- statement: every open charge of theirs accrued before the end of the
+-- The statements of a period for a set of parties, set-based: every open
+-- charge of theirs accrued before the end of the
 -- period becomes part of a line, every line part of a statement, every
 -- statement gets the next gapless number of the year, every charge is
 -- marked settled with its statement and line.  Parties that already have a
