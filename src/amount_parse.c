@@ -251,8 +251,8 @@ AmountFormat(int64_t micros, const CurrencyInfo *currency, char *buf, size_t buf
 /* ---- aggregate state ---------------------------------------------------- */
 
 /* Read an optionally signed decimal 128-bit integer; false on overflow. */
-static bool
-ReadInt128(const char **pp, __int128 *out)
+bool
+ParseInt128(const char **pp, __int128 *out)
 {
 	const char *p = *pp;
 	bool		negative = false;
@@ -291,11 +291,11 @@ AmountAccumParse(const char *str, AmountAccumValue *out, ParseError *err)
 
 	if (*p++ != '(')
 		return ParseFail(err, hint, "Expected \"(\".");
-	if (!ReadInt128(&p, &count) || count < 0 || count > INT64_MAX)
+	if (!ParseInt128(&p, &count) || count < 0 || count > INT64_MAX)
 		return ParseFail(err, hint, "The count must be a whole number from 0 to 9223372036854775807.");
 	if (*p++ != ',')
 		return ParseFail(err, hint, "Expected \",\" after the count.");
-	if (!ReadInt128(&p, &out->sum))
+	if (!ParseInt128(&p, &out->sum))
 		return ParseFail(err, hint, "The sum must be a whole number of micro-units, at most 2^126 in magnitude.");
 	if (*p++ != ',')
 		return ParseFail(err, hint, "Expected \",\" after the sum.");

@@ -63,4 +63,12 @@ typedef struct AmountAccumValue
 extern bool AmountAccumParse(const char *str, AmountAccumValue *out, ParseError *err);
 extern int	AmountAccumFormat(const AmountAccumValue *v, char *buf, size_t buflen);
 
+/*
+ * Read an optionally signed decimal integer of at most 2^126 in magnitude
+ * at *pp and advance past it; false on overflow or no digit (*pp then
+ * unchanged).  The text forms of aggregate states use it (amount_accum
+ * here, recon_agg's in recon_parse.c).
+ */
+extern bool ParseInt128(const char **pp, __int128 *out);
+
 #endif							/* CBL_AMOUNT_PARSE_H */

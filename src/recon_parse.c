@@ -112,36 +112,6 @@ SkipSpace(const char *p)
 	return p;
 }
 
-/* A decimal integer of at most 2^126 in magnitude. */
-static bool
-ReadInt128(const char **pp, __int128 *out)
-{
-	const char *p = *pp;
-	bool		negative = false;
-	unsigned __int128 v = 0;
-	const unsigned __int128 limit = ((unsigned __int128) 1 << 126);
-	int			digits = 0;
-
-	if (*p == '-')
-	{
-		negative = true;
-		p++;
-	}
-	while (isdigit((unsigned char) *p))
-	{
-		v = v * 10 + (unsigned) (*p - '0');
-		if (v > limit)
-			return false;
-		digits++;
-		p++;
-	}
-	if (digits == 0)
-		return false;
-	*out = negative ? -(__int128) v : (__int128) v;
-	*pp = p;
-	return true;
-}
-
 static int
 FormatInt128(__int128 v, char *buf)
 {
@@ -193,7 +163,7 @@ ReconAccumParse(const char *str, ReconAccumValue *out, ParseError *err)
 	{
 		__int128	c;
 
-		if (!ReadInt128(&p, &c) || c < 0 || c > INT64_MAX)
+		if (!ParseInt128(&p, &c) || c < 0 || c > INT64_MAX)
 			return ParseFail(err, hint, "The %s count must be a whole number from 0 to 9223372036854775807.",
 							 count_names[i]);
 		rows += c;
@@ -205,7 +175,7 @@ ReconAccumParse(const char *str, ReconAccumValue *out, ParseError *err)
 	}
 	for (int i = 0; i < RECON_SUMS; i++)
 	{
-		if (!ReadInt128(&p, &out->sum[i]))
+		if (!ParseInt128(&p, &out->sum[i]))
 			return ParseFail(err, hint, "Sum %d must be a whole number of micro-units, at most 2^126 in magnitude.",
 							 i + 1);
 		if (*p++ != ',')
