@@ -8,7 +8,7 @@ SELECT cbl.schedule_monthly_settlement('0 2 1 * *');
 SELECT cbl.unschedule_monthly_settlement();
 -- docs/settlement.md's check of the job's runs needs pg_cron's log: here
 -- it does not exist (test/t/009_settlement_cron.pl runs it with pg_cron).
-SELECT d.runid, d.status AS cron_status, d.return_message, d.start_time, r.run_id, r.period_start, r.status, r.statements, r.error FROM cron.job_run_details d JOIN cron.job j ON j.jobid = d.jobid LEFT JOIN cbl.settlement_run r ON r.backend_pid = d.job_pid AND r.started_at >= d.start_time WHERE j.jobname = 'cbl_monthly_settlement' ORDER BY d.runid DESC LIMIT 5;
+SELECT d.runid, d.status AS cron_status, d.return_message, d.start_time, r.run_id, r.period_start, r.status, r.statements, r.error FROM cron.job_run_details d JOIN cron.job j ON j.jobid = d.jobid LEFT JOIN cbl.settlement_run r ON r.backend_pid = d.job_pid AND r.started_at BETWEEN d.start_time - interval '1 minute' AND coalesce(d.end_time, 'infinity') WHERE j.jobname = 'cbl_monthly_settlement' ORDER BY d.runid DESC LIMIT 5;
 \set VERBOSITY default
 -- The message, detail and hint (the database name masked).
 DO $$

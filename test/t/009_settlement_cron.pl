@@ -80,7 +80,7 @@ my $run = $node->safe_psql(
 SELECT r.status, r.period_start = (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 month')::date,
        r.parties_done, r.statements, r.totals, r.started_by = d.username, r.application_name
   FROM cron.job_run_details d
-  JOIN cbl.settlement_run r ON r.backend_pid = d.job_pid AND r.started_at >= d.start_time
+  JOIN cbl.settlement_run r ON r.backend_pid = d.job_pid AND r.started_at BETWEEN d.start_time - interval '1 minute' AND coalesce(d.end_time, 'infinity')
  WHERE d.jobid = $jobid
  ORDER BY d.runid LIMIT 1});
 like($run, qr/^done\|t\|1\|1\|\{"receivable": \{"EUR": 99.50\}\}\|t\|/,
@@ -94,7 +94,7 @@ is( $node->safe_psql(
 	'the charge is settled on a statement');
 
 # docs/settlement.md's check of the job's runs, word for word.
-my $doc_check = q{SELECT d.runid, d.status AS cron_status, d.return_message, d.start_time, r.run_id, r.period_start, r.status, r.statements, r.error FROM cron.job_run_details d JOIN cron.job j ON j.jobid = d.jobid LEFT JOIN cbl.settlement_run r ON r.backend_pid = d.job_pid AND r.started_at >= d.start_time WHERE j.jobname = 'cbl_monthly_settlement' ORDER BY d.runid DESC LIMIT 5;};
+my $doc_check = q{SELECT d.runid, d.status AS cron_status, d.return_message, d.start_time, r.run_id, r.period_start, r.status, r.statements, r.error FROM cron.job_run_details d JOIN cron.job j ON j.jobid = d.jobid LEFT JOIN cbl.settlement_run r ON r.backend_pid = d.job_pid AND r.started_at BETWEEN d.start_time - interval '1 minute' AND coalesce(d.end_time, 'infinity') WHERE j.jobname = 'cbl_monthly_settlement' ORDER BY d.runid DESC LIMIT 5;};
 like($node->safe_psql('postgres', $doc_check),
 	qr/^\d+\|succeeded\|CALL\|[^|]+\|\d+\|[-\d]+\|done\|1\|$/m,
 	'the check in docs/settlement.md shows the run in both logs');
