@@ -142,7 +142,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon bench-settle
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon bench-settle stress
 
 deps:
 	@bash test/tools/deps.sh
@@ -193,6 +193,12 @@ fuzz-smoke: fuzz-build
 FUZZ_SECONDS ?= 600
 fuzz: fuzz-build
 	@bash test/fuzz/run.sh long $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The load, crash and memory TAP tests at full size (docs/testing.md).
+stress:
+	@bash test/tools/deps.sh
+	@$(MAKE) --no-print-directory install-as-needed
+	@bash test/tools/stress.sh
 
 # The regression suite against cbl built with -fsanitize=address,undefined,
 # in a private copy of the PostgreSQL install (docs/testing.md).

@@ -221,8 +221,14 @@ step_isolation() {
 # ---------------------------------------------------------------------------
 step_tap() {
 	local script scripts=() name log rc p f s line tlog
+	# CBL_TAP_SCRIPTS (names like 011_load.pl) narrows the step: make stress.
 	for script in "$work"/test/t/*.pl; do
-		[ -f "$script" ] && scripts+=("test/t/$(basename "$script")")
+		[ -f "$script" ] || continue
+		if [ -n "${CBL_TAP_SCRIPTS:-}" ] &&
+			[[ " $CBL_TAP_SCRIPTS " != *" $(basename "$script") "* ]]; then
+			continue
+		fi
+		scripts+=("test/t/$(basename "$script")")
 	done
 	header "3/5 TAP: ${#scripts[@]} scripts in test/t"
 	for script in "${scripts[@]}"; do
@@ -231,7 +237,7 @@ step_tap() {
 		# One prove per script, verbose, so that every assertion can be
 		# counted; --merge keeps diagnostics next to their assertions.
 		# TESTDIR is where PostgreSQL::Test::Utils puts tmp_check/.
-		(cd "$work" && as_pg env TESTDIR="$work/tap" PG_REGRESS="$PG_REGRESS" \
+		(cd "$work" && as_pg env TESTDIR="$work/tap" PG_REGRESS="$PG_REGRESS" CBL_STRESS="${CBL_STRESS:-}" \
 			prove -v --merge -I "$PG_PKGLIBDIR/pgxs/src/test/perl" -I "$work/test" \
 			"$script") 2>&1 | tee "$log"
 		rc=${PIPESTATUS[0]}
