@@ -57,8 +57,10 @@ OBJS = \
 # The install script is assembled from one file per concern, in name order.
 INSTALL_PARTS = $(sort $(wildcard sql/cbl/*.sql))
 DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-# Upgrade scripts (sql/cbl--A--B.sql) are written by hand: docs/upgrading.md.
-DATA = $(wildcard sql/$(EXTENSION)--*--*.sql)
+# Upgrade scripts (sql/cbl--A--B.sql) are written by hand, and each released
+# version's full script is kept frozen in test/upgrade/, installed too so the
+# upgrade test (and a user) can still create it: docs/upgrading.md.
+DATA = $(wildcard sql/$(EXTENSION)--*--*.sql) $(wildcard test/upgrade/$(EXTENSION)--*.sql)
 
 # pg_regress: explicit order, the first test creates the extension.
 REGRESS = \

@@ -101,8 +101,8 @@ fi
 
 # Scratch copy of the tree, owned by the server's OS user.
 work="$(scratch_dir test)"
-for d in sql expected input output data test docs; do
-	[ -d "$CBL_ROOT/$d" ] && cp -R "$CBL_ROOT/$d" "$work/"
+for d in sql expected input output data test docs cbl.control; do
+	[ -e "$CBL_ROOT/$d" ] && cp -R "$CBL_ROOT/$d" "$work/"
 done
 mkdir -p "$work/logs" "$work/regress" "$work/isolation" "$work/tap"
 [ "$(id -u)" = 0 ] && chown -R postgres: "$work"
