@@ -90,3 +90,29 @@ SELECT count(DISTINCT total) AS distinct_totals FROM (
   SELECT (SELECT cbl.sum(amount ORDER BY (id * k) % 1009) FROM big_ledger WHERE id <= 5000) AS total
     FROM generate_series(1, 5) k) t;
 DROP TABLE big_ledger;
+
+-- The state type has default btree and hash operator classes: states are
+-- equal when count, sum and currency are; ordered by currency, count, sum;
+-- equal states hash alike, so GROUP BY and DISTINCT work either way.
+SELECT '(2,300,EUR)'::cbl.amount_accum = '(2,300,EUR)'::cbl.amount_accum AS same,
+       '(2,300,EUR)'::cbl.amount_accum = '(2,300,USD)'::cbl.amount_accum AS other_currency,
+       '(2,300,EUR)'::cbl.amount_accum <> '(3,300,EUR)'::cbl.amount_accum AS other_count,
+       '(2,300,EUR)'::cbl.amount_accum < '(2,301,EUR)'::cbl.amount_accum AS smaller_sum,
+       '(9,-5,EUR)'::cbl.amount_accum < '(1,0,USD)'::cbl.amount_accum AS currency_first,
+       '(0,0,)'::cbl.amount_accum < '(1,1,AED)'::cbl.amount_accum AS empty_first;
+SELECT cbl.amount_accum_hash('(2,300,EUR)') = cbl.amount_accum_hash('(2,300,EUR)') AS hash_equal,
+       cbl.amount_accum_hash('(2,300,EUR)') <> cbl.amount_accum_hash('(2,300,USD)') AS hash_differs,
+       cbl.amount_accum_hash_extended('(2,300,EUR)', 7) = cbl.amount_accum_hash_extended('(2,300,EUR)', 7) AS hash_ext_equal,
+       cbl.amount_accum_hash_extended('(2,300,EUR)', 7) <> cbl.amount_accum_hash_extended('(2,300,EUR)', 8) AS seed_matters;
+CREATE TEMP TABLE accum_states AS
+  SELECT s::cbl.amount_accum AS s
+    FROM unnest('{"(1,100,EUR)","(2,300,EUR)","(1,100,EUR)","(2,300,USD)","(0,0,)","(2,300,EUR)"}'::text[]) s;
+SET enable_hashagg = off;
+SELECT s, count(*) FROM accum_states GROUP BY s ORDER BY s;
+SET enable_hashagg = on;
+SET enable_sort = off;
+SELECT s::text, count(*) FROM accum_states GROUP BY s ORDER BY 1;
+RESET enable_sort;
+RESET enable_hashagg;
+SELECT max(s::text) AS largest_text, (SELECT s FROM accum_states ORDER BY s DESC LIMIT 1) AS largest FROM accum_states;
+DROP TABLE accum_states;

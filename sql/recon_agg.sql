@@ -114,3 +114,15 @@ RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 DROP TABLE recon_pairs;
+
+-- The state type has default btree and hash operator classes: equal states
+-- compare and hash alike; the order is currency, then counts, then sums.
+SELECT '(1,0,0,0,0,5,0,0,0,0,5,5,EUR)'::cbl.recon_accum = '(1,0,0,0,0,5,0,0,0,0,5,5,EUR)'::cbl.recon_accum AS same,
+       '(1,0,0,0,0,5,0,0,0,0,5,5,EUR)'::cbl.recon_accum < '(1,0,0,0,0,6,0,0,0,0,6,6,EUR)'::cbl.recon_accum AS smaller_sum,
+       '(2,0,0,0,0,5,0,0,0,0,5,5,EUR)'::cbl.recon_accum > '(1,0,0,0,0,9,0,0,0,0,9,9,EUR)'::cbl.recon_accum AS count_before_sum,
+       '(1,0,0,0,0,5,0,0,0,0,5,5,USD)'::cbl.recon_accum > '(9,0,0,0,0,5,0,0,0,0,5,5,EUR)'::cbl.recon_accum AS currency_first,
+       cbl.recon_accum_hash('(1,0,0,0,0,5,0,0,0,0,5,5,EUR)') = cbl.recon_accum_hash('(1,0,0,0,0,5,0,0,0,0,5,5,EUR)') AS hash_equal,
+       cbl.recon_accum_hash('(1,0,0,0,0,5,0,0,0,0,5,5,EUR)') <> cbl.recon_accum_hash('(1,0,0,0,0,5,0,0,0,0,5,5,USD)') AS hash_differs;
+SELECT count(DISTINCT s) AS distinct_states
+  FROM unnest(ARRAY['(1,0,0,0,0,5,0,0,0,0,5,5,EUR)', '(1,0,0,0,0,5,0,0,0,0,5,5,EUR)',
+                    '(0,0,0,0,0,0,0,0,0,0,0,0,)']::cbl.recon_accum[]) s;

@@ -16,6 +16,7 @@
 
 #include "amount.h"
 #include "cbl.h"
+#include "state_order.h"
 
 PG_FUNCTION_INFO_V1(cbl_amount_accum_in);
 PG_FUNCTION_INFO_V1(cbl_amount_accum_out);
@@ -203,3 +204,30 @@ cbl_amount_accum_avg(PG_FUNCTION_ARGS)
 	/* |mean| <= max |input|, so q is always in range */
 	PG_RETURN_AMOUNT_P(MakeAmount((int64) q, s->currency));
 }
+
+/* ---- order and hash (state_order.h) --------------------------------------- */
+
+/* Currency (alphabetical), then count, then sum. */
+static int
+AmountAccumCompare(const AmountAccum *a, const AmountAccum *b)
+{
+	__int128	sa = AccumSum(a),
+				sb = AccumSum(b);
+
+	if (a->currency != b->currency)
+		return CBL_CMP(a->currency, b->currency);
+	if (a->count != b->count)
+		return CBL_CMP(a->count, b->count);
+	return CBL_CMP(sa, sb);
+}
+
+static void
+AmountAccumHashKey(const AmountAccum *s, int64 key[], int *n)
+{
+	key[(*n)++] = s->currency;
+	key[(*n)++] = s->count;
+	key[(*n)++] = s->sum_hi;
+	key[(*n)++] = (int64) s->sum_lo;
+}
+
+CBL_STATE_ORDER_FUNCS(AmountAccum, cbl_amount_accum)

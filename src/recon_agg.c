@@ -25,6 +25,7 @@
 #include "amount.h"
 #include "cbl.h"
 #include "recon_parse.h"
+#include "state_order.h"
 
 PG_FUNCTION_INFO_V1(cbl_recon_accum_in);
 PG_FUNCTION_INFO_V1(cbl_recon_accum_out);
@@ -273,3 +274,41 @@ cbl_recon_accum_final(PG_FUNCTION_ARGS)
 	values[k++] = SumAmount(v.sum[RECON_SUM_INVOICED] - v.sum[RECON_SUM_EXPECTED], v.currency);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }
+
+/* ---- order and hash (state_order.h) --------------------------------------- */
+
+/* Currency (alphabetical), then the counts, then the sums, in their order. */
+static int
+ReconAccumCompare(const ReconAccum *a, const ReconAccum *b)
+{
+	if (a->currency != b->currency)
+		return CBL_CMP(a->currency, b->currency);
+	for (int i = 0; i < RECON_OUTCOMES; i++)
+		if (a->count[i] != b->count[i])
+			return CBL_CMP(a->count[i], b->count[i]);
+	for (int i = 0; i < RECON_SUMS; i++)
+	{
+		if (a->sum_hi[i] != b->sum_hi[i])
+			return CBL_CMP(a->sum_hi[i], b->sum_hi[i]);
+		if (a->sum_lo[i] != b->sum_lo[i])
+			return CBL_CMP(a->sum_lo[i], b->sum_lo[i]);
+	}
+	return 0;
+}
+
+static void
+ReconAccumHashKey(const ReconAccum *s, int64 key[], int *n)
+{
+	StaticAssertStmt(1 + RECON_OUTCOMES + 2 * RECON_SUMS <= CBL_STATE_HASH_KEY_MAX,
+					 "the hash key of cbl.recon_accum fits");
+	key[(*n)++] = s->currency;
+	for (int i = 0; i < RECON_OUTCOMES; i++)
+		key[(*n)++] = s->count[i];
+	for (int i = 0; i < RECON_SUMS; i++)
+	{
+		key[(*n)++] = s->sum_hi[i];
+		key[(*n)++] = (int64) s->sum_lo[i];
+	}
+}
+
+CBL_STATE_ORDER_FUNCS(ReconAccum, cbl_recon_accum)

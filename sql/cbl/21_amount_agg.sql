@@ -27,6 +27,88 @@ COMMENT ON FUNCTION cbl.amount_accum_out(cbl.amount_accum) IS 'output function o
 COMMENT ON FUNCTION cbl.amount_accum_recv(internal) IS 'binary input function of cbl.amount_accum';
 COMMENT ON FUNCTION cbl.amount_accum_send(cbl.amount_accum) IS 'binary output function of cbl.amount_accum';
 
+-- Order and hashing of the state (currency, then count, then sum), so that
+-- cbl.amount_accum has default btree and hash operator classes like every cbl type:
+-- partial states can be grouped, sorted and hashed (Citus, docs/scaling.md).
+CREATE FUNCTION cbl.amount_accum_cmp(cbl.amount_accum, cbl.amount_accum) RETURNS integer
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION cbl.amount_accum_hash(cbl.amount_accum) RETURNS integer
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION cbl.amount_accum_hash_extended(cbl.amount_accum, bigint) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.amount_accum_cmp(cbl.amount_accum, cbl.amount_accum) IS 'btree comparison function of cbl.amount_accum';
+COMMENT ON FUNCTION cbl.amount_accum_hash(cbl.amount_accum) IS 'hash function of cbl.amount_accum';
+COMMENT ON FUNCTION cbl.amount_accum_hash_extended(cbl.amount_accum, bigint) IS 'seeded 64-bit hash function of cbl.amount_accum';
+CREATE FUNCTION cbl.amount_accum_eq(cbl.amount_accum, cbl.amount_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.amount_accum_eq(cbl.amount_accum, cbl.amount_accum) IS 'implementation of the = operator on cbl.amount_accum';
+CREATE OPERATOR cbl.= (
+  LEFTARG = cbl.amount_accum, RIGHTARG = cbl.amount_accum, FUNCTION = cbl.amount_accum_eq,
+  COMMUTATOR = OPERATOR(cbl.=), NEGATOR = OPERATOR(cbl.<>),
+  RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES
+);
+COMMENT ON OPERATOR cbl.= (cbl.amount_accum, cbl.amount_accum) IS 'equal';
+CREATE FUNCTION cbl.amount_accum_ne(cbl.amount_accum, cbl.amount_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.amount_accum_ne(cbl.amount_accum, cbl.amount_accum) IS 'implementation of the <> operator on cbl.amount_accum';
+CREATE OPERATOR cbl.<> (
+  LEFTARG = cbl.amount_accum, RIGHTARG = cbl.amount_accum, FUNCTION = cbl.amount_accum_ne,
+  COMMUTATOR = OPERATOR(cbl.<>), NEGATOR = OPERATOR(cbl.=),
+  RESTRICT = neqsel, JOIN = neqjoinsel
+);
+COMMENT ON OPERATOR cbl.<> (cbl.amount_accum, cbl.amount_accum) IS 'not equal';
+CREATE FUNCTION cbl.amount_accum_lt(cbl.amount_accum, cbl.amount_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.amount_accum_lt(cbl.amount_accum, cbl.amount_accum) IS 'implementation of the < operator on cbl.amount_accum';
+CREATE OPERATOR cbl.< (
+  LEFTARG = cbl.amount_accum, RIGHTARG = cbl.amount_accum, FUNCTION = cbl.amount_accum_lt,
+  COMMUTATOR = OPERATOR(cbl.>), NEGATOR = OPERATOR(cbl.>=),
+  RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+COMMENT ON OPERATOR cbl.< (cbl.amount_accum, cbl.amount_accum) IS 'less than';
+CREATE FUNCTION cbl.amount_accum_le(cbl.amount_accum, cbl.amount_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.amount_accum_le(cbl.amount_accum, cbl.amount_accum) IS 'implementation of the <= operator on cbl.amount_accum';
+CREATE OPERATOR cbl.<= (
+  LEFTARG = cbl.amount_accum, RIGHTARG = cbl.amount_accum, FUNCTION = cbl.amount_accum_le,
+  COMMUTATOR = OPERATOR(cbl.>=), NEGATOR = OPERATOR(cbl.>),
+  RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+COMMENT ON OPERATOR cbl.<= (cbl.amount_accum, cbl.amount_accum) IS 'less than or equal';
+CREATE FUNCTION cbl.amount_accum_gt(cbl.amount_accum, cbl.amount_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.amount_accum_gt(cbl.amount_accum, cbl.amount_accum) IS 'implementation of the > operator on cbl.amount_accum';
+CREATE OPERATOR cbl.> (
+  LEFTARG = cbl.amount_accum, RIGHTARG = cbl.amount_accum, FUNCTION = cbl.amount_accum_gt,
+  COMMUTATOR = OPERATOR(cbl.<), NEGATOR = OPERATOR(cbl.<=),
+  RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+COMMENT ON OPERATOR cbl.> (cbl.amount_accum, cbl.amount_accum) IS 'greater than';
+CREATE FUNCTION cbl.amount_accum_ge(cbl.amount_accum, cbl.amount_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_amount_accum_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.amount_accum_ge(cbl.amount_accum, cbl.amount_accum) IS 'implementation of the >= operator on cbl.amount_accum';
+CREATE OPERATOR cbl.>= (
+  LEFTARG = cbl.amount_accum, RIGHTARG = cbl.amount_accum, FUNCTION = cbl.amount_accum_ge,
+  COMMUTATOR = OPERATOR(cbl.<=), NEGATOR = OPERATOR(cbl.<),
+  RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+COMMENT ON OPERATOR cbl.>= (cbl.amount_accum, cbl.amount_accum) IS 'greater than or equal';
+CREATE OPERATOR CLASS cbl.amount_accum_ops
+  DEFAULT FOR TYPE cbl.amount_accum USING btree AS
+    OPERATOR 1 cbl.<,
+    OPERATOR 2 cbl.<=,
+    OPERATOR 3 cbl.=,
+    OPERATOR 4 cbl.>=,
+    OPERATOR 5 cbl.>,
+    FUNCTION 1 cbl.amount_accum_cmp(cbl.amount_accum, cbl.amount_accum);
+COMMENT ON OPERATOR CLASS cbl.amount_accum_ops USING btree IS 'default btree operator class of cbl.amount_accum';
+CREATE OPERATOR CLASS cbl.amount_accum_hash_ops
+  DEFAULT FOR TYPE cbl.amount_accum USING hash AS
+    OPERATOR 1 cbl.=,
+    FUNCTION 1 cbl.amount_accum_hash(cbl.amount_accum),
+    FUNCTION 2 cbl.amount_accum_hash_extended(cbl.amount_accum, bigint);
+COMMENT ON OPERATOR CLASS cbl.amount_accum_hash_ops USING hash IS 'default hash operator class of cbl.amount_accum';
+
 CREATE FUNCTION cbl.amount_accum_add(cbl.amount_accum, cbl.amount) RETURNS cbl.amount_accum
   AS 'MODULE_PATHNAME', 'cbl_amount_accum_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION cbl.amount_accum_combine(cbl.amount_accum, cbl.amount_accum) RETURNS cbl.amount_accum

@@ -43,6 +43,88 @@ COMMENT ON FUNCTION cbl.recon_accum_out(cbl.recon_accum) IS 'output function of 
 COMMENT ON FUNCTION cbl.recon_accum_recv(internal) IS 'binary input function of cbl.recon_accum';
 COMMENT ON FUNCTION cbl.recon_accum_send(cbl.recon_accum) IS 'binary output function of cbl.recon_accum';
 
+-- Order and hashing of the state (currency, then the counts, then the sums), so that
+-- cbl.recon_accum has default btree and hash operator classes like every cbl type:
+-- partial states can be grouped, sorted and hashed (Citus, docs/scaling.md).
+CREATE FUNCTION cbl.recon_accum_cmp(cbl.recon_accum, cbl.recon_accum) RETURNS integer
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION cbl.recon_accum_hash(cbl.recon_accum) RETURNS integer
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_hash' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION cbl.recon_accum_hash_extended(cbl.recon_accum, bigint) RETURNS bigint
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_hash_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.recon_accum_cmp(cbl.recon_accum, cbl.recon_accum) IS 'btree comparison function of cbl.recon_accum';
+COMMENT ON FUNCTION cbl.recon_accum_hash(cbl.recon_accum) IS 'hash function of cbl.recon_accum';
+COMMENT ON FUNCTION cbl.recon_accum_hash_extended(cbl.recon_accum, bigint) IS 'seeded 64-bit hash function of cbl.recon_accum';
+CREATE FUNCTION cbl.recon_accum_eq(cbl.recon_accum, cbl.recon_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.recon_accum_eq(cbl.recon_accum, cbl.recon_accum) IS 'implementation of the = operator on cbl.recon_accum';
+CREATE OPERATOR cbl.= (
+  LEFTARG = cbl.recon_accum, RIGHTARG = cbl.recon_accum, FUNCTION = cbl.recon_accum_eq,
+  COMMUTATOR = OPERATOR(cbl.=), NEGATOR = OPERATOR(cbl.<>),
+  RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES
+);
+COMMENT ON OPERATOR cbl.= (cbl.recon_accum, cbl.recon_accum) IS 'equal';
+CREATE FUNCTION cbl.recon_accum_ne(cbl.recon_accum, cbl.recon_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.recon_accum_ne(cbl.recon_accum, cbl.recon_accum) IS 'implementation of the <> operator on cbl.recon_accum';
+CREATE OPERATOR cbl.<> (
+  LEFTARG = cbl.recon_accum, RIGHTARG = cbl.recon_accum, FUNCTION = cbl.recon_accum_ne,
+  COMMUTATOR = OPERATOR(cbl.<>), NEGATOR = OPERATOR(cbl.=),
+  RESTRICT = neqsel, JOIN = neqjoinsel
+);
+COMMENT ON OPERATOR cbl.<> (cbl.recon_accum, cbl.recon_accum) IS 'not equal';
+CREATE FUNCTION cbl.recon_accum_lt(cbl.recon_accum, cbl.recon_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.recon_accum_lt(cbl.recon_accum, cbl.recon_accum) IS 'implementation of the < operator on cbl.recon_accum';
+CREATE OPERATOR cbl.< (
+  LEFTARG = cbl.recon_accum, RIGHTARG = cbl.recon_accum, FUNCTION = cbl.recon_accum_lt,
+  COMMUTATOR = OPERATOR(cbl.>), NEGATOR = OPERATOR(cbl.>=),
+  RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+COMMENT ON OPERATOR cbl.< (cbl.recon_accum, cbl.recon_accum) IS 'less than';
+CREATE FUNCTION cbl.recon_accum_le(cbl.recon_accum, cbl.recon_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.recon_accum_le(cbl.recon_accum, cbl.recon_accum) IS 'implementation of the <= operator on cbl.recon_accum';
+CREATE OPERATOR cbl.<= (
+  LEFTARG = cbl.recon_accum, RIGHTARG = cbl.recon_accum, FUNCTION = cbl.recon_accum_le,
+  COMMUTATOR = OPERATOR(cbl.>=), NEGATOR = OPERATOR(cbl.>),
+  RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+COMMENT ON OPERATOR cbl.<= (cbl.recon_accum, cbl.recon_accum) IS 'less than or equal';
+CREATE FUNCTION cbl.recon_accum_gt(cbl.recon_accum, cbl.recon_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.recon_accum_gt(cbl.recon_accum, cbl.recon_accum) IS 'implementation of the > operator on cbl.recon_accum';
+CREATE OPERATOR cbl.> (
+  LEFTARG = cbl.recon_accum, RIGHTARG = cbl.recon_accum, FUNCTION = cbl.recon_accum_gt,
+  COMMUTATOR = OPERATOR(cbl.<), NEGATOR = OPERATOR(cbl.<=),
+  RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+COMMENT ON OPERATOR cbl.> (cbl.recon_accum, cbl.recon_accum) IS 'greater than';
+CREATE FUNCTION cbl.recon_accum_ge(cbl.recon_accum, cbl.recon_accum) RETURNS boolean
+  AS 'MODULE_PATHNAME', 'cbl_recon_accum_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION cbl.recon_accum_ge(cbl.recon_accum, cbl.recon_accum) IS 'implementation of the >= operator on cbl.recon_accum';
+CREATE OPERATOR cbl.>= (
+  LEFTARG = cbl.recon_accum, RIGHTARG = cbl.recon_accum, FUNCTION = cbl.recon_accum_ge,
+  COMMUTATOR = OPERATOR(cbl.<=), NEGATOR = OPERATOR(cbl.<),
+  RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+COMMENT ON OPERATOR cbl.>= (cbl.recon_accum, cbl.recon_accum) IS 'greater than or equal';
+CREATE OPERATOR CLASS cbl.recon_accum_ops
+  DEFAULT FOR TYPE cbl.recon_accum USING btree AS
+    OPERATOR 1 cbl.<,
+    OPERATOR 2 cbl.<=,
+    OPERATOR 3 cbl.=,
+    OPERATOR 4 cbl.>=,
+    OPERATOR 5 cbl.>,
+    FUNCTION 1 cbl.recon_accum_cmp(cbl.recon_accum, cbl.recon_accum);
+COMMENT ON OPERATOR CLASS cbl.recon_accum_ops USING btree IS 'default btree operator class of cbl.recon_accum';
+CREATE OPERATOR CLASS cbl.recon_accum_hash_ops
+  DEFAULT FOR TYPE cbl.recon_accum USING hash AS
+    OPERATOR 1 cbl.=,
+    FUNCTION 1 cbl.recon_accum_hash(cbl.recon_accum),
+    FUNCTION 2 cbl.recon_accum_hash_extended(cbl.recon_accum, bigint);
+COMMENT ON OPERATOR CLASS cbl.recon_accum_hash_ops USING hash IS 'default hash operator class of cbl.recon_accum';
+
 CREATE TYPE cbl.recon_summary AS (
   currency             text,
   matched              bigint,
