@@ -160,6 +160,29 @@ SELECT cbl.create_shipment('EXP-1003', 'express_parcel', 'ACME', 'DHL', refs => 
 SELECT count(*) AS still_pending FROM cbl.event_pending;
 SELECT shipment_id = :s6 AS is_s6, shipment_ref, milestone FROM cbl.event WHERE source = 'multi' AND event_id = 'r2';
 
+-- Pending events are matched by reference keys (kind:canonical form, the
+-- match cbl.find_shipments makes), through an index: a new shipment takes
+-- only its own, however many wait.  An AWB written without its dash finds
+-- the shipment with that AWB; the same digits as a plain reference do not.
+SELECT cbl.reference_keys('17612345675'), cbl.reference_keys(' EXP-9 ' || chr(31) || 'MSKU9023147');
+SELECT * FROM cbl.ingest_events(jsonb_build_array(
+  jsonb_build_object('source', 'keys', 'event_id', 'k1', 'shipment', '17612345675',
+                     'milestone', 'BOOKED', 'classifier', 'ACT', 'occurred_at', '2026-03-07T05:00:00Z'),
+  jsonb_build_object('source', 'keys', 'event_id', 'k2', 'shipment', '176-12345675',
+                     'milestone', 'BOOKED', 'classifier', 'ACT', 'occurred_at', '2026-03-07T05:00:00Z'),
+  jsonb_build_object('source', 'keys', 'event_id', 'k3', 'shipment', 'EXP-7777',
+                     'milestone', 'BOOKED', 'classifier', 'ACT', 'occurred_at', '2026-03-07T05:00:00Z')));
+SELECT event_id, lookup_keys FROM cbl.event_pending WHERE source = 'keys' ORDER BY event_id;
+SELECT cbl.create_shipment('17612345675', 'express_parcel', 'ACME', 'DHL') AS s_plain \gset
+SELECT event_id, shipment_ref FROM cbl.event WHERE source = 'keys' ORDER BY event_id;
+SELECT cbl.create_shipment('EXP-1004', 'express_parcel', 'ACME', 'DHL', refs => '{"awb": "176-12345675"}') AS s_awb \gset
+SELECT event_id, shipment_id = :s_plain AS to_plain, shipment_id = :s_awb AS to_awb, shipment_ref
+  FROM cbl.event WHERE source = 'keys' ORDER BY event_id, 2;
+SELECT event_id FROM cbl.event_pending WHERE source = 'keys';
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT 1 FROM cbl.event_pending p WHERE p.lookup_keys && ARRAY['awb:176-12345675'];
+RESET enable_seqscan;
+
 -- A partial status (part of the pieces) is stored as such but completes no
 -- milestone; the full status does.
 SELECT * FROM cbl.ingest_events('[{"source": "air", "event_id": "d1", "shipment": "EXP-1003", "milestone": "DEPARTED",

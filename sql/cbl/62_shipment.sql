@@ -80,6 +80,22 @@ END $$;
 COMMENT ON FUNCTION cbl.canonical_reference(text, text) IS
   'the stored form of a reference of a kind: canonical text for awb, container and s10 (check digit verified), trimmed text otherwise; NULL if not valid';
 
+-- The keys a reference text can find a shipment by: kind:canonical form,
+-- for every kind the text is valid as.  A shipment is found by the text
+-- when one of these is kind:value of one of its references (the same match
+-- as cbl.find_shipments), so pending events can be matched through an index.
+CREATE FUNCTION cbl.reference_keys(refs text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce(array_agg(DISTINCT k.kind || ':' || c.value ORDER BY k.kind || ':' || c.value), '{}')
+    FROM unnest(string_to_array(refs, E'\x1f')) r(ref)
+   CROSS JOIN cbl.reference_kinds() k
+   CROSS JOIN LATERAL (SELECT cbl.canonical_reference(k.kind, r.ref) AS value) c
+   WHERE c.value IS NOT NULL
+$$;
+COMMENT ON FUNCTION cbl.reference_keys(text) IS
+  'kind:canonical value for every kind of reference the text (several separated by U+001F) is valid as: the keys it finds shipments by';
+
 CREATE TABLE cbl.shipment (
   id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   reference            text NOT NULL

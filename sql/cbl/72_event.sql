@@ -181,9 +181,14 @@ CREATE TABLE cbl.event_pending (
   shipment_ref  text NOT NULL,
   element       jsonb NOT NULL,
   received_at   timestamptz NOT NULL DEFAULT now(),
+  lookup_keys   text[] NOT NULL GENERATED ALWAYS AS (cbl.reference_keys(shipment_ref)) STORED,
   PRIMARY KEY (source, event_id, content_hash)
 );
-CREATE INDEX event_pending_ref_idx ON cbl.event_pending (shipment_ref);
+-- A new shipment or reference finds its pending events through this index,
+-- however many other events are waiting.
+CREATE INDEX event_pending_lookup_keys_idx ON cbl.event_pending USING gin (lookup_keys);
+COMMENT ON INDEX cbl.event_pending_lookup_keys_idx IS
+  'pending events by the reference keys they can match (cbl.attach_pending)';
 COMMENT ON TABLE cbl.event_pending IS
   'valid events naming a shipment cbl does not know yet; they attach by themselves when the shipment or the reference is created';
 COMMENT ON COLUMN cbl.event_pending.source IS 'source of the event';
@@ -192,6 +197,8 @@ COMMENT ON COLUMN cbl.event_pending.content_hash IS 'digest of its content (a re
 COMMENT ON COLUMN cbl.event_pending.shipment_ref IS 'the reference it names (several are separated by U+001F)';
 COMMENT ON COLUMN cbl.event_pending.element IS 'the event as a canonical event (whatever format it came in); ingested again when its shipment appears';
 COMMENT ON COLUMN cbl.event_pending.received_at IS 'when it came';
+COMMENT ON COLUMN cbl.event_pending.lookup_keys IS
+  'kind:value keys the reference can match (cbl.reference_keys), so that a new shipment or reference finds its events through an index';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_pending', '');
 
 -- No foreign key to cbl.shipment either (ingest writes only shipments it has
@@ -410,12 +417,12 @@ DECLARE
   batch jsonb;
   n bigint;
 BEGIN
+  -- the events one of whose references is one of the shipment's
   WITH taken AS (
     DELETE FROM cbl.event_pending p
-     WHERE EXISTS (SELECT 1
-                     FROM unnest(string_to_array(p.shipment_ref, E'\x1f')) r(ref),
-                          cbl.find_shipments(r.ref) f
-                    WHERE f.shipment_id = attach_pending.shipment_id)
+     WHERE p.lookup_keys OPERATOR(pg_catalog.&&)
+           ARRAY(SELECT r.kind || ':' || r.value FROM cbl.shipment_reference r
+                  WHERE r.shipment_id = attach_pending.shipment_id)
     RETURNING p.element, p.received_at, p.source, p.event_id
   )
   SELECT jsonb_agg(t.element ORDER BY t.received_at, t.source, t.event_id), count(*) INTO batch, n FROM taken t;
