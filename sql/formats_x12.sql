@@ -65,7 +65,7 @@ SELECT s.reference, e.milestone, e.classifier, e.occurred_at, e.payload->>'time_
   FROM cbl.event e JOIN cbl.shipment s ON s.id = e.shipment_id
  WHERE e.source = 'x12-214' ORDER BY s.reference, e.occurred_at;
 SELECT position, reason FROM cbl.event_reject WHERE reject_no > :r0 AND element LIKE '%K2%' ORDER BY reject_no;
-SELECT max(reject_no) AS r1 FROM cbl.event_reject \gset
+SELECT coalesce(max(reject_no), 0) AS r1 FROM cbl.event_reject \gset
 
 -- Defects, one per transaction set: a wrong segment count (SE01), a day
 -- that does not exist, an unknown status code, and an interchange cut off
