@@ -47,8 +47,8 @@ SELECT cbl.milestone_time(state, 'ARRIVED') AS arrived, cbl.milestone_time(state
   FROM cbl.shipment_state WHERE shipment_id = :s1;
 
 -- 2.2 (flat events) as DCSA publishes them.  Transport arrivals give
--- ARRIVED with the delay reason; drafts and an empty load are no milestone
--- and are kept as rejects that say so.
+-- ARRIVED with the delay reason; drafts and an empty load are no milestone:
+-- they are recorded with their code as the reason code and no milestone.
 \set msg `cat test/fixtures/formats/dcsa_tnt-220-response.json`
 SELECT * FROM cbl.ingest_events('dcsa', :'msg');
 SELECT event_id, milestone, classifier, occurred_at, location, reason_code, payload->>'vesselName' AS vessel
