@@ -94,6 +94,7 @@ SELECT event_id, element FROM cbl.event_pending WHERE shipment_ref = 'RSN-LATE-1
 SELECT cbl.create_shipment('RSN-LATE-1', 'air', 'RSN-CUST', 'RSN-CARR', NULL, 'DE', 'US', '{}') AS p3 \gset
 SELECT event_id, milestone, classifier, reason_code FROM cbl.event WHERE shipment_id = :p3;
 -- it raises a customs hold; withdrawn, the hold is gone
+SELECT kind, milestone, detail FROM cbl.detect_exceptions('2025-10-16 12:00+00', ARRAY[cbl.find_shipment('RSN-LATE-1')]);
 SELECT * FROM cbl.scan_exceptions('2025-10-16 12:00+00', ARRAY[:p3]::bigint[]);
 SELECT * FROM cbl.ingest_events('[{"source": "ops", "event_id": "w1", "shipment": "RSN-LATE-1", "reason_code": "TGC",
    "occurred_at": "2025-10-16T09:00:00Z", "updated_at": "2025-10-16T13:00:00Z", "retracted": true}]');
