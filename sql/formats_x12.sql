@@ -67,6 +67,11 @@ SELECT s.reference, e.milestone, e.classifier, e.occurred_at, e.payload->>'time_
   FROM cbl.event e JOIN cbl.shipment s ON s.id = e.shipment_id
  WHERE e.source = 'x12-214' ORDER BY s.reference, e.occurred_at;
 SELECT position, reason FROM cbl.event_reject WHERE reject_no > :r0 AND element LIKE '%K2%' ORDER BY reject_no;
+-- the AT8 of an LX loop gives the weight and lading quantity of its statuses
+SELECT e.payload->>'status' AS status, e.payload->>'reason' AS reason, e.payload->>'weight_qualifier' AS q,
+       e.payload->>'weight' AS weight, e.payload->>'weight_unit' AS unit, e.payload->>'lading_quantity' AS quantity
+  FROM cbl.event e JOIN cbl.shipment s ON s.id = e.shipment_id
+ WHERE e.source = 'x12-214' AND s.reference = 'LTL-187676' ORDER BY e.occurred_at;
 SELECT coalesce(max(reject_no), 0) AS r1 FROM cbl.event_reject \gset
 
 -- Defects, one per transaction set: a wrong segment count (SE01), a day
