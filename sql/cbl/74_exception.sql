@@ -262,7 +262,7 @@ BEGIN
    ORDER BY 1, 2, 3;
 END $$;
 COMMENT ON FUNCTION cbl.detect_exceptions(timestamptz, bigint[], interval, interval, interval) IS
-  'what is wrong with the shipments as of a time, one row per shipment, kind and milestone: missing prerequisites, overdue steps, conflicting sources, customs holds, slipped ETAs, failed deliveries, delays (the last three also from events whose reason code raises them, cbl.code_map.raises); writes nothing (cbl.scan_exceptions records it)';
+  'what is wrong with the shipments as of a time, one row per shipment, kind and milestone: missing prerequisites, overdue steps, conflicting sources, customs holds, slipped ETAs, failed deliveries, delays (holds, failed deliveries and delays also from events that are no milestone and whose reason code raises them, cbl.code_map.raises); writes nothing (cbl.scan_exceptions records it)';
 
 -- Make cbl.exception agree with cbl.detect_exceptions(): open the new,
 -- resolve the gone, NOTIFY cbl_exception for each opened one.
