@@ -184,7 +184,9 @@ MS1*NEWARK*NJ~
 SE*10*0001~
 GE*1*301~
 IEA*1*000000301~');
-SELECT milestone, classifier, occurred_at, reason_code FROM cbl.event WHERE shipment_id = :l1 ORDER BY occurred_at;
+-- (SD carries the code map's reason code; the message's AT702 stays in the payload)
+SELECT milestone, classifier, occurred_at, reason_code, payload->>'reason' AS at702
+  FROM cbl.event WHERE shipment_id = :l1 ORDER BY occurred_at;
 SELECT * FROM cbl.scan_exceptions('2025-05-01 18:00+00', ARRAY[:l1]::bigint[]);
 SELECT kind, milestone, detail, resolved_at FROM cbl.exception WHERE shipment_id = :l1 ORDER BY kind;
 SELECT * FROM cbl.ingest_events('x12-214', 'ISA*00*          *00*          *02*RSNC           *ZZ*CBLFORWARDER   *250502*0900*U*00401*000000302*0*P*>~
@@ -210,9 +212,12 @@ SELECT * FROM cbl.ingest_events('dcsa', '{"events": [
   "shipmentDetails": {"documentReference": {"typeCode": "CUS", "reference": "DE-ATB-2025-0601"},
                       "additionalDocumentReferences": [{"typeCode": "BKG", "reference": "RSNBKG0002"}]}},
  {"eventID": "rsn-hold-2", "eventDateTime": "2025-06-02T10:00:00Z", "eventCreatedDateTime": "2025-06-02T10:05:00Z",
-  "eventClassification": {"eventTypeCode": "SHIPMENT", "eventClassifierCode": "ACT", "shipmentEventTypeCode": "HOLD"},
+  "eventClassification": {"eventTypeCode": "SHIPMENT", "eventClassifierCode": "ACT", "shipmentEventTypeCode": "HOLD",
+                          "delayReasonCode": "STR"},
   "shipmentDetails": {"documentReference": {"typeCode": "BKG", "reference": "RSNBKG0002"}}}]}', 'cblx');
-SELECT event_id, milestone, occurred_at, reason_code FROM cbl.event WHERE shipment_id = :o2 ORDER BY occurred_at;
+-- (the message's own delay reason of the plain hold stays in the payload)
+SELECT event_id, milestone, occurred_at, reason_code, payload->>'delayReasonCode' AS delay_reason
+  FROM cbl.event WHERE shipment_id = :o2 ORDER BY occurred_at;
 SELECT * FROM cbl.scan_exceptions('2025-06-02 12:00+00', ARRAY[:o2]::bigint[]);
 SELECT kind, milestone, detail, resolved_at FROM cbl.exception WHERE shipment_id = :o2 ORDER BY kind;
 
