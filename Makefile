@@ -94,6 +94,7 @@ REGRESS = \
 	formats_x12 \
 	formats_air \
 	formats_upu \
+	reason_events \
 	charges \
 	billing_triggers \
 	reconcile \

@@ -60,12 +60,19 @@ SELECT * FROM cbl.ingest_events('x12-214', :'msg');
 SELECT * FROM cbl.ingest_events('x12-214', :'msg');
 \set msg `cat test/fixtures/formats/x12_214_staedi_ellipses-segterm.edi`
 SELECT * FROM cbl.ingest_events('x12-214', :'msg');
+-- X3 and CD are no milestone: recorded with their reason code; K2 is not
+-- in the code map: rejected.
 SELECT s.reference, e.milestone, e.classifier, e.occurred_at, e.payload->>'time_code' AS tc,
-       e.payload->>'city' AS city, e.payload->>'state' AS state, e.shipment_ref
+       e.payload->>'city' AS city, e.payload->>'state' AS state, e.shipment_ref, e.reason_code
   FROM cbl.event e JOIN cbl.shipment s ON s.id = e.shipment_id
  WHERE e.source = 'x12-214' ORDER BY s.reference, e.occurred_at;
 SELECT position, reason FROM cbl.event_reject WHERE reject_no > :r0 AND element LIKE '%K2%' ORDER BY reject_no;
-SELECT max(reject_no) AS r1 FROM cbl.event_reject \gset
+-- the AT8 of an LX loop gives the weight and lading quantity of its statuses
+SELECT e.payload->>'status' AS status, e.payload->>'reason' AS reason, e.payload->>'weight_qualifier' AS q,
+       e.payload->>'weight' AS weight, e.payload->>'weight_unit' AS unit, e.payload->>'lading_quantity' AS quantity
+  FROM cbl.event e JOIN cbl.shipment s ON s.id = e.shipment_id
+ WHERE e.source = 'x12-214' AND s.reference = 'LTL-187676' ORDER BY e.occurred_at;
+SELECT coalesce(max(reject_no), 0) AS r1 FROM cbl.event_reject \gset
 
 -- Defects, one per transaction set: a wrong segment count (SE01), a day
 -- that does not exist, an unknown status code, and an interchange cut off

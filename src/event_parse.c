@@ -396,9 +396,18 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 		!TextField(ev, field[F_LOCATION], "location", false, &ev->location) ||
 		!TextField(ev, field[F_REASON_CODE], "reason_code", false, &ev->reason_code))
 		return;
-	if (ev->milestone == NULL && (ev->standard == NULL || ev->code == NULL))
+	/* neither a milestone nor a code, only a reason code: a reason event */
+	if (ev->milestone == NULL && ev->standard == NULL && ev->code == NULL && ev->reason_code != NULL)
 	{
-		Reject(ev, "Give \"milestone\", or \"standard\" and \"code\"%s.", "");
+		if (ev->version != NULL || ev->qualifier != NULL)
+		{
+			Reject(ev, "\"version\" and \"qualifier\" go with \"standard\" and \"code\"%s.", "");
+			return;
+		}
+	}
+	else if (ev->milestone == NULL && (ev->standard == NULL || ev->code == NULL))
+	{
+		Reject(ev, "Give \"milestone\", or \"standard\" and \"code\", or only \"reason_code\"%s.", "");
 		return;
 	}
 	if (ev->milestone != NULL && (ev->standard != NULL || ev->code != NULL))

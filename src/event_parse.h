@@ -29,12 +29,15 @@ typedef struct ParsedEvent
 	const char *shipment;		/* any reference of the shipment, or several
 								 * separated by \x1f: the event goes to every
 								 * distinct shipment one of them finds */
-	const char *milestone;		/* canonical code, or NULL when standard/code given */
+	const char *milestone;		/* canonical code, or NULL when standard/code given;
+								 * NULL with neither and a reason_code: an
+								 * event that is no milestone (a hold, a delay) */
 	const char *standard;		/* with code (and optionally version and qualifier): */
 	const char *code;			/* looked up in cbl.code_map */
 	const char *version;		/* version of the standard, or NULL for any */
 	const char *qualifier;		/* what the code alone does not say, or NULL */
-	char		classifier[4];	/* "PLN", "EST" or "ACT"; "" with standard/code: the map's */
+	char		classifier[4];	/* "PLN", "EST" or "ACT"; "" with standard/code: the map's
+								 * (a reason event without one: ACT) */
 	int64_t		occurred_at;	/* microseconds since 2000-01-01 00:00 UTC */
 	bool		has_updated_at;
 	int64_t		updated_at;

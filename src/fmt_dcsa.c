@@ -22,7 +22,8 @@
  *	 - location: the event location's or the transport call's UN/LOCODE;
  *	 - reason_code: delayReasonCode;
  *	 - payload: what else identifies the move (vessel, voyage, document type,
- *	   empty indicator, movement type, facility, change remark, publisher).
+ *	   empty indicator, movement type, facility, change remark, publisher),
+ *	   and the delayReasonCode.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,8 @@ ParseOne(FmtBatch *batch, json_t *e, int position, const FmtOptions *opt)
 	SetIf(payload, "changeRemark", Str(e, "changeRemark"));
 	SetIf(payload, "changeRemark", Str(Obj(e, "transportDetails"), "changeRemark"));
 	SetIf(payload, "reason", Str(e, "reason"));
+	/* also here: a code that is no milestone carries the code map's reason code */
+	SetIf(payload, "delayReasonCode", ev->reason_code);
 	SetIf(payload, "publisher",
 		  Str(Obj(Obj(e, "eventRouting"), "originatingParty"), "partyCode"));
 	if (ev->retracted && Str(e, "retractedEventID") != NULL)

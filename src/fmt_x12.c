@@ -35,7 +35,8 @@
  * references; AT7 gives the status code (AT701, or the appointment code
  * AT703), reason (AT702, NS = normal is dropped), date, time and time code
  * (AT705-AT707); MS1 after it the city, state and country; MS2 the
- * equipment.  Time codes: UT/GM are UTC, ES/CS/MS/PS/... fixed offsets,
+ * equipment; the AT8 of its LX loop the weight and lading quantity (in
+ * the payload).  Time codes: UT/GM are UTC, ES/CS/MS/PS/... fixed offsets,
  * ET/CT/MT/PT/... US zones with daylight saving, LT local at the MS1 place
  * (zone_keys "US-VT", then the country).
  *
@@ -825,17 +826,31 @@ Parse214(SetCtx *c, Seg *segs, int n)
 			}
 			free(copy);
 		}
-		/* the L11s of an LX loop that come after its last AT7 belong to the loop */
+		/*
+		 * the L11s of an LX loop that come after its last AT7 belong to the
+		 * loop, and so does its AT8 (weight and quantity of the shipment)
+		 */
 		for (int j = i + 1; j < n && strcmp(segs[j].tag, "LX") != 0 && strcmp(segs[j].tag, "SE") != 0; j++)
 		{
 			char	   *copy;
 
-			if (strcmp(segs[j].tag, "L11") != 0)
+			if (strcmp(segs[j].tag, "L11") != 0 && strcmp(segs[j].tag, "AT8") != 0)
 				continue;
 			copy = strdup(segs[j].text);
 			if (copy == NULL)
 				continue;
 			ne = Elements(copy, c->ic->esep, el, MAX_ELEMENTS);
+			if (strcmp(segs[j].tag, "AT8") == 0)
+			{
+				/* AT801 weight qualifier, AT802 unit (L, K), AT803 weight, AT804 lading quantity */
+				static const char *const at8[] = {NULL, "weight_qualifier", "weight_unit", "weight", "lading_quantity"};
+
+				for (int f = 1; f <= 4; f++)
+					if (El(el, ne, f)[0] && !json_object_get(payload, at8[f]))
+						json_object_set_new(payload, at8[f], FmtJson(El(el, ne, f)));
+				free(copy);
+				continue;
+			}
 			{
 				const char *q = El(el, ne, 2);
 

@@ -107,11 +107,11 @@ static const QueryDef query_defs[N_QUERIES] = {
 	 * shipped one
 	 */
 	[Q_CODE_MAP] = {
-		"SELECT u.i::int4, cm.milestone, cm.classifier, cm.reason_code, cm.description "
+		"SELECT u.i::int4, cm.milestone, cm.classifier, cm.reason_code "
 		"FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY "
 		"     u(standard, code, version, qualifier, i) "
 		"CROSS JOIN LATERAL ("
-		"  SELECT c.milestone, c.classifier, c.reason_code, c.description FROM cbl.code_map c "
+		"  SELECT c.milestone, c.classifier, c.reason_code FROM cbl.code_map c "
 		"   WHERE c.standard = u.standard AND c.code = u.code "
 		"     AND c.version IN (coalesce(u.version, ''), '') "
 		"     AND (c.qualifier = '' OR c.qualifier = u.qualifier "

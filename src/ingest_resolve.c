@@ -36,7 +36,6 @@ typedef struct MapRow
 	int16		id;
 	const char *classifier;
 	const char *reason_code;
-	const char *description;
 } MapRow;
 
 /* Part of a composite key: the string and a NUL (no string holds one). */
@@ -77,6 +76,8 @@ ResolveVocabulary(Ingest *in, Chunk *c)
 		name_of[i] = map_of[i] = -1;
 		if (!e->ok)
 			continue;
+		if (e->milestone_in == NULL && e->standard == NULL)
+			continue;			/* only a reason code: nothing to look up */
 		if (e->milestone_in != NULL)
 		{
 			slot = KeyMapSlot(&names, e->milestone_in, strlen(e->milestone_in), &found);
@@ -125,7 +126,6 @@ ResolveVocabulary(Ingest *in, Chunk *c)
 			map_row[i].milestone = GetText(r, 2);
 			map_row[i].classifier = GetText(r, 3);
 			map_row[i].reason_code = GetText(r, 4);
-			map_row[i].description = GetText(r, 5);
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
@@ -183,7 +183,14 @@ ResolveVocabulary(Ingest *in, Chunk *c)
 			continue;
 		e->classifier = e->classifier_in;
 		e->reason_code = e->reason_code_in;
-		if (name_of[i] >= 0)
+		if (name_of[i] < 0 && map_of[i] < 0)
+		{
+			/* a reason event given as such (canonical JSON): no milestone */
+			e->milestone = NULL;
+			if (e->classifier == NULL)
+				e->classifier = "ACT";
+		}
+		else if (name_of[i] >= 0)
 		{
 			e->milestone = name_code[name_of[i]];
 			e->milestone_id = name_id[name_of[i]];
@@ -204,11 +211,18 @@ ResolveVocabulary(Ingest *in, Chunk *c)
 				if (e->reason_code == NULL)
 					e->reason_code = m->reason_code;
 			}
-			if (e->milestone == NULL && m->found && m->reason_code != NULL)
-				RejectElem(e, psprintf("%s code \"%s\"%s is not a milestone (%s): nothing to record.",
-									   e->standard, e->code,
-									   e->qualifier && e->qualifier[0] ? psprintf(" (qualifier \"%s\")", e->qualifier) : "",
-									   m->description ? m->description : m->reason_code));
+			if (m->found && m->milestone == NULL && m->reason_code != NULL)
+			{
+				/*
+				 * Not a milestone (a hold, a delay, a document step): an
+				 * event that carries the map's reason code, which says what
+				 * happened (a reason the message gives besides yields to it).
+				 * The state ignores it; exceptions read it.
+				 */
+				e->reason_code = m->reason_code;
+				if (e->classifier == NULL)
+					e->classifier = "ACT";
+			}
 			else if (e->milestone == NULL)
 				RejectElem(e, psprintf("No milestone is mapped to %s code \"%s\"%s in cbl.code_map.",
 									   e->standard, e->code,

@@ -576,7 +576,9 @@ MergeStates(Ingest *in, Chunk *c)
 	{
 		Target	   *tg = &c->targets[t];
 
+		/* reason events (no milestone) never enter the state */
 		if (tg->outcome == OUT_ACCEPTED && !c->elems[tg->elem].partial &&
+			c->elems[tg->elem].milestone != NULL &&
 			(replaced.n == 0 || bsearch(&tg->shipment_id, replaced.v, replaced.n, sizeof(int64), Int64Cmp) == NULL))
 			delta[ndelta++] = t;
 	}

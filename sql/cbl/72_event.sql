@@ -31,7 +31,7 @@ CREATE TABLE cbl.event (
   source        text NOT NULL,
   event_id      text NOT NULL,
   revision      integer NOT NULL CONSTRAINT event_revision_check CHECK (revision >= 1),
-  milestone     text NOT NULL,
+  milestone     text,
   classifier    text NOT NULL CONSTRAINT event_classifier_check CHECK (classifier IN ('PLN', 'EST', 'ACT')),
   occurred_at   timestamptz NOT NULL,
   updated_at    timestamptz,
@@ -52,12 +52,12 @@ COMMENT ON COLUMN cbl.event.shipment_id IS 'shipment the event is about (an even
 COMMENT ON COLUMN cbl.event.source IS 'who reported it';
 COMMENT ON COLUMN cbl.event.event_id IS 'the source''s id of the event; (source, event_id) is its identity';
 COMMENT ON COLUMN cbl.event.revision IS '1 for the first version of the event, then 2, 3 ... for later updates and the retraction';
-COMMENT ON COLUMN cbl.event.milestone IS 'canonical milestone code';
+COMMENT ON COLUMN cbl.event.milestone IS 'canonical milestone code, or NULL for an event that is no milestone (a hold, a delay, a document step: reason_code says what it is); the state derives from milestones only';
 COMMENT ON COLUMN cbl.event.classifier IS 'PLN (planned), EST (estimated) or ACT (actual)';
-COMMENT ON COLUMN cbl.event.occurred_at IS 'when the milestone happened (ACT) or is planned or expected (PLN, EST)';
+COMMENT ON COLUMN cbl.event.occurred_at IS 'when the milestone (or what reason_code says) happened (ACT) or is planned or expected (PLN, EST)';
 COMMENT ON COLUMN cbl.event.updated_at IS 'when the source issued this version; a later one supersedes an earlier one';
 COMMENT ON COLUMN cbl.event.location IS 'UN/LOCODE of the place, e.g. DEHAM';
-COMMENT ON COLUMN cbl.event.reason_code IS 'reason or exception code the source gave, e.g. a customs hold reason';
+COMMENT ON COLUMN cbl.event.reason_code IS 'reason or exception code the source gave, e.g. a customs hold reason; for an event that is no milestone, what happened (the code map''s reason code), which may raise an exception (cbl.code_map.raises)';
 COMMENT ON COLUMN cbl.event.retracted IS 'the source withdrew the event: it and its earlier revisions no longer count';
 COMMENT ON COLUMN cbl.event.partial IS 'a status for part of the pieces (air): kept, but it completes no milestone and does not enter the state';
 COMMENT ON COLUMN cbl.event.payload IS 'anything else the source sent, as given';

@@ -6,8 +6,10 @@
 -- shipped one.  docs/formats.md lists the shipped maps.
 --
 -- A row whose milestone is NULL says the code is not a milestone (a hold, a
--- delay, a document step, a sensor reading): an event with it is kept in
--- cbl.event_reject with that reason, and reason_code says what it was.
+-- delay, a document step, a sensor reading): an event with it is recorded
+-- with no milestone and the row's reason_code (the state ignores it), and
+-- raises says which exception such an event opens (cbl.detect_exceptions),
+-- or NULL for a code that is only information.
 
 CREATE TABLE cbl.code_map (
   standard     text NOT NULL CONSTRAINT code_map_standard_check CHECK (standard <> ''),
@@ -19,8 +21,11 @@ CREATE TABLE cbl.code_map (
   reason_code  text,
   description  text,
   builtin      boolean NOT NULL DEFAULT false,
+  raises       text CONSTRAINT code_map_raises_check CHECK (raises IN ('customs_hold', 'delivery_failed', 'delayed')),
   PRIMARY KEY (standard, version, code, qualifier, builtin),
-  CONSTRAINT code_map_target_check CHECK (milestone IS NOT NULL OR reason_code IS NOT NULL)
+  CONSTRAINT code_map_target_check CHECK (milestone IS NOT NULL OR reason_code IS NOT NULL),
+  -- a milestone raises through its own rules (CUSTOMS_HOLD, DELIVERY_FAILED)
+  CONSTRAINT code_map_raises_reason_check CHECK (raises IS NULL OR milestone IS NULL)
 );
 COMMENT ON TABLE cbl.code_map IS
   'maps codes of a standard (IATA, DCSA, UPU, X12, a carrier''s own) to canonical milestones, for events given as standard + code; users add rows, and a user''s row with the key of a shipped one overrides it (pg_dump keeps the users'' rows)';
@@ -32,6 +37,7 @@ COMMENT ON COLUMN cbl.code_map.milestone IS 'canonical milestone code, or NULL w
 COMMENT ON COLUMN cbl.code_map.classifier IS 'PLN, EST or ACT for events that do not give one, or NULL';
 COMMENT ON COLUMN cbl.code_map.reason_code IS 'reason code put on the event when it gives none (holds, failed deliveries); for a code that is not a milestone, what it is';
 COMMENT ON COLUMN cbl.code_map.description IS 'what the code means in its standard';
+COMMENT ON COLUMN cbl.code_map.raises IS 'for a code that is not a milestone: the exception an event with its reason code raises (customs_hold, delivery_failed or delayed, docs/exceptions.md), or NULL for information only (documents, warehouse steps)';
 COMMENT ON COLUMN cbl.code_map.builtin IS 'shipped with cbl (not in pg_dump output, read-only); a row of your own with the same key takes precedence';
 SELECT pg_catalog.pg_extension_config_dump('cbl.code_map', 'WHERE NOT builtin');
 
@@ -308,6 +314,28 @@ SELECT v.standard, v.version, v.code, v.qualifier, v.milestone, v.classifier, v.
   ('X12-214', '', 'X8', '', NULL, 'ACT', 'X8', 'arrived at pick-up location loading dock'),
   ('X12-214', '', 'XB', '', 'BOOKED', 'ACT', NULL, 'shipment acknowledged')
 ) AS v(standard, version, code, qualifier, milestone, classifier, reason_code, description);
+
+-- What the shipped codes that are not milestones raise (the others are
+-- information).  A customs hold lasts until clearance or the end of the
+-- shipment, a failed delivery until the end, a delay until a later actual
+-- milestone or the end (docs/exceptions.md).  Customs holds that are
+-- milestones (CUSTOMS_HOLD: DCSA HOLD/CUS, X12 PA-PP and PR, UPU EME and
+-- EXB) and failed deliveries that are (DELIVERY_FAILED) raise by their
+-- milestone.
+UPDATE cbl.code_map c SET raises = v.raises
+  FROM (VALUES
+  ('IATA', 'TGC', '', 'customs_hold'),
+  ('IATA', 'DIS', 'OFLD', 'delayed'),
+  ('IATA', 'DIS', 'SSPD', 'delayed'),
+  ('UPU', 'EXD', '', 'delayed'),
+  ('UPU', 'EDA', '', 'delayed'),
+  ('UPU', 'EDF', '', 'delayed'),
+  ('DCSA', 'HOLD', '', 'delayed'),
+  ('X12-315', '2', '', 'delivery_failed'),
+  ('X12-214', 'SD', '', 'delayed')
+) AS v(standard, code, qualifier, raises)
+ WHERE c.builtin AND c.standard = v.standard AND c.version = '' AND c.code = v.code
+   AND c.qualifier = v.qualifier;
 
 -- Shipped rows are read-only: pg_dump leaves them out, so a change would be
 -- lost in the next restore.  Override one with a row of your own instead.

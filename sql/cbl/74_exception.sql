@@ -17,7 +17,7 @@ CREATE TABLE cbl.exception (
   kind          text NOT NULL
                 CONSTRAINT exception_kind_check
                 CHECK (kind IN ('missing_prerequisite', 'overdue', 'conflicting_sources',
-                                'customs_hold', 'eta_slip', 'delivery_failed')),
+                                'customs_hold', 'eta_slip', 'delivery_failed', 'delayed')),
   milestone     text NOT NULL REFERENCES cbl.milestone (code),
   detail        text NOT NULL CONSTRAINT exception_detail_check CHECK (detail <> ''),
   opened_at     timestamptz NOT NULL,
@@ -36,9 +36,9 @@ COMMENT ON TABLE cbl.exception IS
 COMMENT ON COLUMN cbl.exception.shipment_id IS 'shipment';
 COMMENT ON COLUMN cbl.exception.exception_no IS 'numbers the exceptions';
 COMMENT ON COLUMN cbl.exception.kind IS
-  'missing_prerequisite, overdue, conflicting_sources, customs_hold, eta_slip or delivery_failed (docs/exceptions.md)';
+  'missing_prerequisite, overdue, conflicting_sources, customs_hold, eta_slip, delivery_failed or delayed (docs/exceptions.md)';
 COMMENT ON COLUMN cbl.exception.milestone IS
-  'the milestone concerned: the step that came before its prerequisites, the overdue step, the milestone the sources disagree on, CUSTOMS_HOLD, the delivery step whose estimate slipped, DELIVERY_FAILED';
+  'the milestone concerned: the step that came before its prerequisites, the overdue step, the milestone the sources disagree on, CUSTOMS_HOLD, the delivery step whose estimate slipped, DELIVERY_FAILED, the delivery step a delay holds up';
 COMMENT ON COLUMN cbl.exception.detail IS 'what was found when the exception opened, in words, times in UTC';
 COMMENT ON COLUMN cbl.exception.opened_at IS 'the as_of time of the scan that opened it';
 COMMENT ON COLUMN cbl.exception.resolved_at IS 'the as_of time of the scan that found the cause gone; NULL while open';
@@ -82,7 +82,8 @@ BEGIN
      CROSS JOIN LATERAL cbl.milestone_entries(ss.state) e
      WHERE shipment_ids IS NULL OR ss.shipment_id = ANY (shipment_ids)
   ), step AS (           -- every framework step, with the next required step after it
-    SELECT f.id AS framework_id, m.id AS milestone_id, fs.position, fs.required, fs.terminal,
+    SELECT f.id AS framework_id, f.code AS framework, m.id AS milestone_id, m.code AS milestone,
+           fs.position, fs.required, fs.terminal,
            fs.prerequisites,
            CASE WHEN fs.required THEN lead(fs.milestone) OVER r END AS next_required,
            CASE WHEN fs.required THEN lead(fs.sla) OVER r END AS next_required_sla,
@@ -101,6 +102,7 @@ BEGIN
            max(e.at) FILTER (WHERE e.classifier = 'ACT' AND st.terminal) OVER w AS ended_at,
            max(e.at) FILTER (WHERE e.classifier = 'ACT' AND m.code IN ('IMPORT_CLEARED', 'EXPORT_CLEARED')) OVER w AS cleared_at,
            max(st.position) FILTER (WHERE e.classifier = 'ACT' AND st.required) OVER w AS last_required,
+           max(e.at) FILTER (WHERE e.classifier = 'ACT') OVER w AS last_actual,
            max(e.at) FILTER (WHERE e.classifier = 'PLN' AND st.delivery) OVER w AS delivery_planned,
            jsonb_object_agg(m.code, extract(epoch FROM e.at)) FILTER (WHERE e.classifier = 'ACT') OVER w AS actuals
       FROM ent e
@@ -109,7 +111,8 @@ BEGIN
     WINDOW w AS (PARTITION BY e.shipment_id)
   ), cur AS (            -- the current revision of every event
     SELECT DISTINCT ON (e.shipment_id, e.source, e.event_id)
-           e.shipment_id, e.source, e.milestone, e.classifier, e.occurred_at, e.retracted
+           e.shipment_id, e.source, e.milestone, e.classifier, e.occurred_at, e.retracted,
+           e.reason_code
       FROM cbl.event e
      WHERE shipment_ids IS NULL OR e.shipment_id = ANY (shipment_ids)
      ORDER BY e.shipment_id, e.source, e.event_id, e.revision DESC
@@ -125,8 +128,47 @@ BEGIN
               FROM (SELECT c.shipment_id, c.milestone, c.source,
                            min(c.occurred_at) AS first_at, max(c.occurred_at) AS last_at
                       FROM cur c
-                     WHERE c.classifier = 'ACT' AND NOT c.retracted
+                     WHERE c.classifier = 'ACT' AND NOT c.retracted AND c.milestone IS NOT NULL
                      GROUP BY 1, 2, 3) g) h
+  ), reasons AS (        -- what an event's reason code raises (cbl.code_map.raises): the
+                         -- rows of codes that are not milestones, a row of your own first,
+                         -- then one that raises something
+    SELECT DISTINCT ON (cm.reason_code) cm.reason_code, cm.raises
+      FROM cbl.code_map cm
+     WHERE cm.milestone IS NULL
+     ORDER BY cm.reason_code, cm.builtin, cm.raises NULLS LAST
+  ), shp AS (            -- what each shipment's state says, once per shipment
+    SELECT DISTINCT ON (p.shipment_id) p.shipment_id, p.ended_at, p.cleared_at, p.last_actual
+      FROM rep p
+     ORDER BY p.shipment_id
+  ), cause AS (          -- customs holds, failed deliveries and delays: the milestones
+                         -- CUSTOMS_HOLD and DELIVERY_FAILED, and the live actual events
+                         -- that are no milestone and whose reason code raises one
+    SELECT a.shipment_id,
+           CASE a.milestone WHEN 'CUSTOMS_HOLD' THEN 'customs_hold' ELSE 'delivery_failed' END AS kind,
+           a.milestone, a.at, ev.reason_code
+      FROM rep a
+      LEFT JOIN LATERAL (SELECT e.reason_code FROM cbl.event e
+                          WHERE e.shipment_id = a.shipment_id AND e.event_key = a.event_key
+                          ORDER BY e.revision DESC LIMIT 1) ev ON true
+     WHERE a.milestone IN ('CUSTOMS_HOLD', 'DELIVERY_FAILED') AND a.classifier = 'ACT'
+    UNION ALL
+    SELECT c.shipment_id, r.raises,
+           CASE r.raises WHEN 'customs_hold' THEN 'CUSTOMS_HOLD'
+                         WHEN 'delivery_failed' THEN 'DELIVERY_FAILED'
+                         -- a delay holds up the delivery step of the shipment's framework
+                         ELSE coalesce((SELECT st.milestone FROM cbl.shipment s
+                                          JOIN step st ON st.framework = s.framework AND st.delivery
+                                         WHERE s.id = c.shipment_id), 'DELIVERED') END,
+           c.occurred_at, c.reason_code
+      FROM cur c
+      JOIN reasons r ON r.reason_code = c.reason_code
+     WHERE c.milestone IS NULL AND c.classifier = 'ACT' AND NOT c.retracted AND r.raises IS NOT NULL
+  ), latest AS (         -- the latest cause of each kind, with what the state says since
+    SELECT DISTINCT ON (k.shipment_id, k.kind) k.*, p.ended_at, p.cleared_at, p.last_actual
+      FROM cause k
+      LEFT JOIN shp p ON p.shipment_id = k.shipment_id
+     ORDER BY k.shipment_id, k.kind, k.at DESC, k.reason_code IS NULL, k.reason_code
   ), found AS (
     -- 1. a step happened before its prerequisites: one of them happened
     --    later, or has still not been reported prerequisite_grace after it
@@ -170,17 +212,15 @@ BEGIN
      WHERE g.disputed
      GROUP BY g.shipment_id, g.milestone
     UNION ALL
-    -- 4. customs hold with no clearance (import or export) and no end of
-    --    the shipment at or after it
+    -- 4. customs hold (the milestone, or an event whose reason code
+    --    raises it) with no clearance (import or export) and no end of the
+    --    shipment at or after the latest one
     SELECT a.shipment_id, 'customs_hold', a.milestone,
            format('held by customs since %s%s; no clearance reported since',
                   to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"'),
-                  ' (reason ' || ev.reason_code || ')')
-      FROM rep a
-      LEFT JOIN LATERAL (SELECT e.reason_code FROM cbl.event e
-                          WHERE e.shipment_id = a.shipment_id AND e.event_key = a.event_key
-                          ORDER BY e.revision DESC LIMIT 1) ev ON true
-     WHERE a.milestone = 'CUSTOMS_HOLD' AND a.classifier = 'ACT'
+                  ' (reason ' || a.reason_code || ')')
+      FROM latest a
+     WHERE a.kind = 'customs_hold'
        AND coalesce(a.cleared_at < a.at, true)
        AND coalesce(a.ended_at < a.at, true)
     UNION ALL
@@ -196,16 +236,25 @@ BEGIN
        AND d.ended_at IS NULL
        AND d.at - d.delivery_planned > eta_slip_threshold
     UNION ALL
-    -- 6. a delivery attempt failed and the shipment has not ended since
+    -- 6. a delivery attempt failed (the milestone, or an event whose
+    --    reason code raises it) and the shipment has not ended since
     SELECT a.shipment_id, 'delivery_failed', a.milestone,
            format('delivery failed at %s%s; not delivered since',
                   to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"'),
-                  ' (reason ' || ev.reason_code || ')')
-      FROM rep a
-      LEFT JOIN LATERAL (SELECT e.reason_code FROM cbl.event e
-                          WHERE e.shipment_id = a.shipment_id AND e.event_key = a.event_key
-                          ORDER BY e.revision DESC LIMIT 1) ev ON true
-     WHERE a.milestone = 'DELIVERY_FAILED' AND a.classifier = 'ACT'
+                  ' (reason ' || a.reason_code || ')')
+      FROM latest a
+     WHERE a.kind = 'delivery_failed'
+       AND coalesce(a.ended_at < a.at, true)
+    UNION ALL
+    -- 7. a source reported a delay (an event whose reason code raises it)
+    --    and no milestone has happened after it, nor has the shipment ended
+    SELECT a.shipment_id, 'delayed', a.milestone,
+           format('delayed since %s%s; no milestone reported since',
+                  to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI"Z"'),
+                  ' (reason ' || a.reason_code || ')')
+      FROM latest a
+     WHERE a.kind = 'delayed'
+       AND coalesce(a.last_actual <= a.at, true)
        AND coalesce(a.ended_at < a.at, true)
   )
   SELECT found.shipment_id, found.kind, found.milestone, found.detail
@@ -213,7 +262,7 @@ BEGIN
    ORDER BY 1, 2, 3;
 END $$;
 COMMENT ON FUNCTION cbl.detect_exceptions(timestamptz, bigint[], interval, interval, interval) IS
-  'what is wrong with the shipments as of a time, one row per shipment, kind and milestone: missing prerequisites, overdue steps, conflicting sources, customs holds, slipped ETAs, failed deliveries; writes nothing (cbl.scan_exceptions records it)';
+  'what is wrong with the shipments as of a time, one row per shipment, kind and milestone: missing prerequisites, overdue steps, conflicting sources, customs holds, slipped ETAs, failed deliveries, delays (holds, failed deliveries and delays also from events that are no milestone and whose reason code raises them, cbl.code_map.raises); writes nothing (cbl.scan_exceptions records it)';
 
 -- Make cbl.exception agree with cbl.detect_exceptions(): open the new,
 -- resolve the gone, NOTIFY cbl_exception for each opened one.

@@ -126,7 +126,7 @@ COMMENT ON COLUMN cbl.v_exception.exception_no IS 'number of the exception';
 COMMENT ON COLUMN cbl.v_exception.shipment_id IS 'shipment id';
 COMMENT ON COLUMN cbl.v_exception.reference IS 'the shipment''s own reference (waybill or job number)';
 COMMENT ON COLUMN cbl.v_exception.kind IS
-  'missing_prerequisite, overdue, conflicting_sources, customs_hold, eta_slip or delivery_failed';
+  'missing_prerequisite, overdue, conflicting_sources, customs_hold, eta_slip, delivery_failed or delayed';
 COMMENT ON COLUMN cbl.v_exception.milestone IS 'the milestone concerned';
 COMMENT ON COLUMN cbl.v_exception.detail IS 'what was found when the exception opened, times in UTC';
 COMMENT ON COLUMN cbl.v_exception.opened_at IS 'as-of time of the scan that opened it';

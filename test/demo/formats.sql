@@ -82,11 +82,11 @@ SELECT position, milestone, estimated, actual, actual_source
 \echo
 \echo '--- IATA ONE Record LogisticsEvents (onerecord_cbl_events.json)'
 \echo 'Freight on hand, received, a partial and a full departure, an arrival estimate; an offload is'
-\echo 'a discrepancy, not a milestone, and is rejected saying so.'
+\echo 'a discrepancy, not a milestone: it is recorded with its reason code and no milestone.'
 \set msg `cat :'dir'/onerecord_cbl_events.json`
-SELECT coalesce(max(reject_no), 0) AS last_reject FROM cbl.event_reject \gset
 SELECT * FROM cbl.ingest_events('iata-onerecord', :'msg', 'lh-1r');
-SELECT position, reason FROM cbl.event_reject WHERE reject_no > :last_reject ORDER BY reject_no;
+SELECT regexp_replace(event_id, '.*/', '') AS event, milestone, reason_code, occurred_at
+  FROM cbl.event WHERE source = 'lh-1r' AND milestone IS NULL ORDER BY occurred_at;
 SELECT position, milestone, estimated, actual, actual_source
   FROM cbl.v_timeline
  WHERE reference = 'AIR-0005' AND (estimated IS NOT NULL OR actual IS NOT NULL) ORDER BY position;

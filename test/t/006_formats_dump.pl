@@ -21,18 +21,21 @@ CREATE EXTENSION cbl;
 INSERT INTO cbl.code_map (standard, code, qualifier, milestone, classifier, description)
 VALUES ('IATA', 'TGC', '', 'CUSTOMS_HOLD', 'ACT', 'our airline reports holds as TGC'),
        ('ACMEPARCEL', 'OUT', '', 'OUT_FOR_DELIVERY', 'ACT', 'a carrier code list of our own');
+INSERT INTO cbl.code_map (standard, code, reason_code, classifier, raises, description)
+VALUES ('ACMEPARCEL', 'STK', 'STK', 'ACT', 'delayed', 'stuck in the depot: no milestone, raises a delay');
 INSERT INTO cbl.location_zone (code, kind, timezone, description)
 VALUES ('LOCKBOURNE', 'place', 'America/New_York', 'Rickenbacker intermodal terminal');
 });
 
 my $sql = q{
-SELECT standard, code, qualifier, milestone, builtin FROM cbl.code_map
- WHERE (standard, code) IN (('IATA', 'TGC'), ('ACMEPARCEL', 'OUT')) ORDER BY 1, 2, 5;
+SELECT standard, code, qualifier, milestone, raises, builtin FROM cbl.code_map
+ WHERE (standard, code) IN (('IATA', 'TGC'), ('ACMEPARCEL', 'OUT'), ('ACMEPARCEL', 'STK')) ORDER BY 1, 2, 6;
 SELECT count(*) FILTER (WHERE builtin), count(*) FILTER (WHERE NOT builtin) FROM cbl.code_map;
 SELECT code, timezone, builtin FROM cbl.location_zone WHERE NOT builtin;
 };
 my $before = $node->safe_psql('src', $sql);
-like($before, qr/IATA\|TGC\|\|CUSTOMS_HOLD\|f/, 'a user row overrides a shipped code');
+like($before, qr/IATA\|TGC\|\|CUSTOMS_HOLD\|\|f/, 'a user row overrides a shipped code');
+like($before, qr/ACMEPARCEL\|STK\|\|\|delayed\|f/, 'a user row may say what its code raises');
 
 my $dump = $node->basedir . '/src.dump';
 my ($out, $err) = ('', '');
