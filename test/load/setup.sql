@@ -129,7 +129,9 @@ CREATE UNLOGGED TABLE ld.result (
 -- tracking number; the hub's (steps 8, 9) as a DCSA 3.0 message through
 -- cbl.ingest_events('dcsa', message, 'ld-hub').  An event is only ever sent
 -- in one format, so a re-send is a duplicate, an update or a conflict,
--- never a different encoding of the same thing.
+-- never a different encoding of the same thing.  (Two ingest calls in one
+-- transaction may deadlock with another client's: docs/errors.md,
+-- "Concurrent clients".  pgbench retries that, and the load test allows it.)
 CREATE FUNCTION ld.ingest(client integer, first integer, width integer, per integer) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE

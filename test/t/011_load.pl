@@ -71,6 +71,15 @@ my $ingest_rc = $? >> 8;
 $settle->finish;
 my $settle_rc = $? >> 8;
 
+# pgbench's output next to the node's logs (tmp_check/log/).
+for my $run ([ 'ingest', $ing_out, $ing_err ], [ 'settle', $set_out, $set_err ])
+{
+	open(my $fh, '>', "$PostgreSQL::Test::Utils::log_path/011_load_pgbench_$run->[0].log")
+	  or die "cannot write the pgbench log: $!";
+	print $fh $run->[1], "\n--- stderr\n", $run->[2];
+	close($fh);
+}
+
 # What pgbench says: processed, failed, retried.
 sub pgbench_report
 {
