@@ -201,10 +201,13 @@ BEGIN
     FROM ld_pick p JOIN ld.step st ON st.j = p.step;
 END $$;
 
--- The settling client: the earliest month of 2025 not closed yet, and the
--- id of customer i (the carrier for 0).
-CREATE FUNCTION ld.open_month() RETURNS date LANGUAGE sql STABLE AS $$
-  SELECT min(m)::date FROM generate_series(DATE '2025-01-01', DATE '2025-12-01', interval '1 month') m
+-- The settling client: the earliest month of 2025 not closed yet (December
+-- once all are: settling a closed month again returns its statements, and
+-- its monthly run has nothing to do), and the id of customer i (the carrier
+-- for 0).
+CREATE FUNCTION ld.open_month(all_closed date DEFAULT '2025-12-01') RETURNS date LANGUAGE sql STABLE AS $$
+  SELECT coalesce(min(m)::date, all_closed)
+    FROM generate_series(DATE '2025-01-01', DATE '2025-12-01', interval '1 month') m
    WHERE NOT EXISTS (SELECT 1 FROM cbl.period p WHERE p.period_start = m AND p.status = 'closed')
 $$;
 CREATE FUNCTION ld.party(i integer) RETURNS bigint LANGUAGE sql STABLE AS $$
