@@ -214,3 +214,9 @@ CREATE FUNCTION ld.party(i integer) RETURNS bigint LANGUAGE sql STABLE AS $$
   SELECT id FROM cbl.party
    WHERE code = CASE WHEN i = 0 THEN 'LD-CARRIER' ELSE 'LD-C' || lpad(i::text, 3, '0') END
 $$;
+-- The ids of shipments first .. first + n - 1 (wrapping around).
+CREATE FUNCTION ld.shipment_ids(first integer, n integer) RETURNS bigint[] LANGUAGE sql STABLE AS $$
+  SELECT array_agg(s.id)
+    FROM generate_series(0, n - 1) i
+    JOIN cbl.shipment s ON s.reference = 'LD-S' || lpad(((first - 1 + i) % (SELECT shipments FROM ld.size) + 1)::text, 5, '0')
+$$;

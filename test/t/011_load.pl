@@ -22,7 +22,7 @@ my $stress = $ENV{CBL_STRESS} ? 1 : 0;
 my %size =
   $stress
   ? (shipments => 3000, customers => 60, width => 8, per => 3,
-	ingest => [ '-T', 120 ], settle => [ '-T', 120 ], close_every => 12, pause => 300)
+	ingest => [ '-T', 120 ], settle => [ '-T', 120 ], close_every => 8, pause => 300)
   : (shipments => 240, customers => 12, width => 4, per => 2,
 	ingest => [ '-t', 30 ], settle => [ '-t', 40 ], close_every => 5, pause => 100);
 note(($stress ? 'stress' : 'small')
@@ -61,7 +61,8 @@ my $settle = IPC::Run::start(
 	[
 		@common, '-c', 1, @{ $size{settle} },
 		'-f', 'test/load/settle.sql',
-		'-D', "customers=$size{customers}", '-D', "close_every=$size{close_every}",
+		'-D', "shipments=$size{shipments}", '-D', "customers=$size{customers}",
+		'-D', "close_every=$size{close_every}",
 		'-D', "pause=$size{pause}",
 		$node->connstr('ld')
 	],
@@ -244,11 +245,16 @@ note("during the load: $during");
 is( $q->(q{SELECT string_agg(DISTINCT status, ',') FROM cbl.settlement_run}),
 	'done', 'every monthly run during the load ended done');
 
-# Settle what is left, month by month, then every charge is settled once.
+# Settle what is left, month by month (the months of 2025 still open, then,
+# while charges are open, the months after the last closed one: charges
+# that came after December was closed), then every charge is settled once.
 my $left = 0;
-for (my $i = 0; $i < 12; $i++)
+for (my $i = 0; $i < 24; $i++)
 {
-	my $m = $q->(q{SELECT ld.open_month(NULL)});
+	my $m = $q->(q{
+		SELECT coalesce(ld.open_month(NULL),
+		                CASE WHEN EXISTS (SELECT 1 FROM cbl.charge WHERE status = 'open')
+		                     THEN (SELECT max(period_start) FROM cbl.period) + interval '1 month' END)::date});
 	last if !defined $m || $m eq '';
 	my ($ret, $out, $err) = $node->psql('ld', "CALL cbl.run_monthly_settlement('$m')");
 	is($ret, 0, "the monthly run of $m after the load succeeds") or diag($err);
