@@ -181,7 +181,11 @@ BEGIN
    WHERE r.run_id = settlement_run_parties.run_id;
   SELECT coalesce(array_agg(p.id ORDER BY p.kind = 'agent', p.id), '{}') INTO ids
     FROM cbl.party p
-   WHERE EXISTS (SELECT 1 FROM cbl.charge ch WHERE ch.party_id = p.id AND ch.status = 'open' AND ch.accrued_at < per.end_at)
+   WHERE EXISTS (SELECT 1 FROM cbl.charge ch
+                  WHERE ch.party_id = p.id AND ch.voided_at IS NULL AND ch.accrued_at < per.end_at
+                    AND NOT EXISTS (SELECT 1 FROM cbl.settlement_mark m
+                                     WHERE m.party_id = ch.party_id AND m.charges_through >= ch.charge_no
+                                       AND m.settled_before > ch.accrued_at))
       OR (p.kind = 'agent' AND EXISTS (SELECT 1 FROM cbl.commission_rule c WHERE c.agent_id = p.id));
   UPDATE cbl.settlement_run r SET parties_total = cardinality(ids) WHERE r.run_id = settlement_run_parties.run_id;
   RETURN ids;
