@@ -84,6 +84,13 @@ SELECT * FROM cbl.settle('2025-11-15');
 SELECT * FROM cbl.settle(NULL);
 \set VERBOSITY default
 SELECT * FROM cbl.settle('2025-11-15');
+-- Settlement locks cbl.charge against writers, then reads the charges: it
+-- refuses a snapshot older than that lock (REPEATABLE READ, SERIALIZABLE).
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+\set VERBOSITY sqlstate
+SELECT * FROM cbl.settle('2025-11-01');
+\set VERBOSITY default
+ROLLBACK;
 
 -- Settle November.  Statements per party, direction and currency, numbered
 -- 2025-000001 ... in party order, agents last:
