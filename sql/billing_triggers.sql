@@ -141,23 +141,30 @@ SELECT c.direction, c.fee_code, c.amount, c.origin, c.rate_card_version, c.accru
 
 -- Settled charges are never edited: a re-weigh (12 kg, April card: FRT
 -- 30.00, FSC 3.00, DISCOUNT -3.00; buy 12.00) adds adjustments only.
-UPDATE cbl.charge SET status = 'settled' WHERE shipment_id = :t1 AND origin = 'rated';
+-- (Settled by hand: a settlement mark per party of the rated charges,
+-- which settles every charge of the party up to the last of them.)
+INSERT INTO cbl.period (period_start, time_zone) VALUES ('2026-03-01', 'UTC');
+INSERT INTO cbl.settlement_mark (party_id, period_start, charges_through, settled_before)
+SELECT c.party_id, '2026-03-01', max(c.charge_no), max(c.accrued_at) + interval '1 second'
+  FROM cbl.charge c WHERE c.shipment_id = :t1 AND c.origin = 'rated' GROUP BY c.party_id;
+SELECT count(*) AS settled, count(*) FILTER (WHERE c.origin = 'rated') AS rated
+  FROM cbl.charge c WHERE c.shipment_id = :t1 AND cbl.charge_status(c) = 'settled';
 SELECT md5(string_agg(c::text, ',' ORDER BY charge_no)) AS settled_before
-  FROM cbl.charge c WHERE shipment_id = :t1 AND status = 'settled' \gset
+  FROM cbl.charge c WHERE shipment_id = :t1 AND cbl.charge_status(c) = 'settled' \gset
 SELECT cbl.set_rating_input('BT-1', '{"weight_kg": 12}') AS written;
 SELECT md5(string_agg(c::text, ',' ORDER BY charge_no)) = :'settled_before' AS settled_unchanged
-  FROM cbl.charge c WHERE shipment_id = :t1 AND status = 'settled';
+  FROM cbl.charge c WHERE shipment_id = :t1 AND cbl.charge_status(c) = 'settled';
 SELECT direction, fee_code, cbl.sum(amount) AS net, count(*) AS charges
-  FROM cbl.charge WHERE shipment_id = :t1 AND status <> 'voided' GROUP BY 1, 2 ORDER BY 1 DESC, 2;
+  FROM cbl.charge WHERE shipment_id = :t1 AND voided_at IS NULL GROUP BY 1, 2 ORDER BY 1 DESC, 2;
 
 -- A voided automatic charge waives its fee: nothing brings it back.
 SELECT charge_no AS fsc_adjustment FROM cbl.charge
  WHERE shipment_id = :t1 AND trigger_key = 'PICKED_UP:bill_sell_card:FSC:3' \gset
-SELECT status FROM cbl.void_charge(:t1, :fsc_adjustment, 'fuel included for this customer');
+SELECT cbl.charge_status(v) AS status FROM cbl.void_charge(:t1, :fsc_adjustment, 'fuel included for this customer') v;
 SELECT cbl.set_rating_input('BT-1', '{"weight_kg": 12, "note": "re-sent"}') AS rewritten,
        cbl.accrue_charges(ARRAY[:t1]::bigint[], force => true) AS forced;
 SELECT cbl.set_rating_input('BT-1', '{"weight_kg": 14}') AS written_for_14kg;
-SELECT fee_code, trigger_key, amount, status FROM cbl.charge
+SELECT fee_code, trigger_key, amount, cbl.charge_status(c) AS status FROM cbl.charge c
  WHERE shipment_id = :t1 AND direction = 'receivable' AND charge_no > :fsc_adjustment - 3 ORDER BY charge_no;
 
 -- A retracted milestone reverses its charges; reported again, they come back.
@@ -263,7 +270,7 @@ BEGIN
            (SELECT md5(string_agg(format('%s %s %s %s', split_part(s.reference, '-', 3), c.direction, c.fee_code, c.net), ';'
                                   ORDER BY split_part(s.reference, '-', 3), c.direction, c.fee_code))
               FROM (SELECT shipment_id, direction, fee_code, cbl.sum(amount) AS net FROM cbl.charge
-                     WHERE shipment_id = ANY (ids) AND status <> 'voided' GROUP BY 1, 2, 3
+                     WHERE shipment_id = ANY (ids) AND voided_at IS NULL GROUP BY 1, 2, 3
                     HAVING cbl.value(cbl.sum(amount)) <> 0) c
               JOIN cbl.shipment s ON s.id = c.shipment_id),
            (SELECT count(*) FROM cbl.charge WHERE shipment_id = ANY (ids)) - before;
@@ -281,13 +288,17 @@ SELECT count(DISTINCT digest) AS distinct_results, sum(resent_writes) AS writes_
 -- departure but the retracted one (shipment 3).
 SELECT split_part(s.reference, '-', 3) AS shipment, c.direction, c.fee_code, cbl.sum(c.amount) AS net
   FROM cbl.charge c JOIN cbl.shipment s ON s.id = c.shipment_id
- WHERE s.reference LIKE 'BTP-1-%' AND c.status <> 'voided'
+ WHERE s.reference LIKE 'BTP-1-%' AND c.voided_at IS NULL
  GROUP BY 1, 2, 3 HAVING cbl.value(cbl.sum(c.amount)) <> 0 ORDER BY 1, 2 DESC, 3;
 
 -- Clean up.
 ALTER TABLE cbl.charge DISABLE TRIGGER charge_guard;
 DELETE FROM cbl.charge c USING cbl.shipment s WHERE s.id = c.shipment_id AND s.framework = 'bt_parcel';
 ALTER TABLE cbl.charge ENABLE TRIGGER charge_guard;
+ALTER TABLE cbl.settlement_mark DISABLE TRIGGER settlement_mark_guard;
+DELETE FROM cbl.settlement_mark WHERE period_start = '2026-03-01';
+ALTER TABLE cbl.settlement_mark ENABLE TRIGGER settlement_mark_guard;
+DELETE FROM cbl.period WHERE period_start = '2026-03-01';
 DELETE FROM cbl.billing_accrual a USING cbl.shipment s WHERE s.id = a.shipment_id AND s.framework = 'bt_parcel';
 DELETE FROM cbl.shipment_rating_input a USING cbl.shipment s WHERE s.id = a.shipment_id AND s.framework = 'bt_parcel';
 DELETE FROM cbl.event a USING cbl.shipment s WHERE s.id = a.shipment_id AND s.framework = 'bt_parcel';

@@ -75,7 +75,7 @@ SELECT charge_no AS c2 FROM cbl.add_charge('17612345675', NULL, 'payable', 'FRT'
                                            reference => '  CSQU3054383 ', note => 'by AWB') \gset
 SELECT charge_no AS c3 FROM cbl.add_charge('CHG-1', 'CHG-BROKER', 'payable', 'CUS', '35.00 EUR', '2026-03-03 09:00+00') \gset
 SELECT c.charge_no = :c1 AS first, p.code AS party, c.direction, c.fee_code, c.amount, c.accrued_at, c.origin,
-       c.reference, c.note, c.status, c.trigger_key IS NULL AS manual
+       c.reference, c.note, cbl.charge_status(c) AS status, c.trigger_key IS NULL AS manual
   FROM cbl.charge c JOIN cbl.party p ON p.id = c.party_id
  WHERE c.shipment_id = :s1 ORDER BY c.charge_no;
 
@@ -95,8 +95,8 @@ SELECT pg_temp.try($$SELECT cbl.add_charge('CHG-1', NULL, 'receivable', 'FRT', '
 SELECT pg_temp.try($$SELECT cbl.add_charge('CHG-1', NULL, 'receivable', 'FRT', NULL)$$) AS no_amount;
 
 -- Voiding an open charge marks it.
-SELECT status, void_reason, voided_at IS NOT NULL AS voided_at_set
-  FROM cbl.void_charge(:s1, :c3, 'broker waived it');
+SELECT cbl.charge_status(v) AS status, v.void_reason, v.voided_at IS NOT NULL AS voided_at_set
+  FROM cbl.void_charge(:s1, :c3, 'broker waived it') v;
 SELECT pg_temp.try(format('SELECT cbl.void_charge(%s, %s, %L)', :s1, :c3, 'again')) AS void_twice;
 SELECT pg_temp.try(format('SELECT cbl.void_charge(%s, %s, %L)', :s1, -1, 'x')) AS void_unknown;
 SELECT pg_temp.try(format('SELECT cbl.void_charge(%s, %s, %L)', :s1, :c1, ' ')) AS void_without_reason;
@@ -104,33 +104,45 @@ SELECT pg_temp.try(format('SELECT cbl.void_charge(%s, %s, %L)', :s1, :c1, ' ')) 
 SELECT pg_temp.try(format('UPDATE cbl.charge SET amount = %L WHERE shipment_id = %s AND charge_no = %s', '1 EUR', :s1, :c3)) AS edit_voided;
 SELECT pg_temp.try(format('DELETE FROM cbl.charge WHERE shipment_id = %s AND charge_no = %s', :s1, :c3)) AS delete_voided;
 
--- Settlement marks charges settled (88_settlement.sql; here by hand).
-UPDATE cbl.charge SET status = 'settled' WHERE shipment_id = :s1 AND charge_no IN (:c1, :c2);
--- A settled charge never changes: amount, party, time, status ...
+-- Settlement writes a mark per party (88_settlement.sql; here by hand):
+-- the party's charges numbered up to it and accrued before the period's
+-- end are settled.  An April charge numbered before it stays open.
+SELECT charge_no AS c5 FROM cbl.add_charge('CHG-1', NULL, 'receivable', 'STO', '5.00 EUR', '2026-04-02 10:00+00') \gset
+INSERT INTO cbl.period (period_start, time_zone) VALUES ('2026-03-01', 'UTC');
+INSERT INTO cbl.settlement_mark (party_id, period_start, charges_through, settled_before)
+VALUES (cbl.party_id('customer', 'CHG-ACME'), '2026-03-01', :c5, '2026-04-01 00:00+00'),
+       (cbl.party_id('carrier', 'CHG-FAST'), '2026-03-01', :c5, '2026-04-01 00:00+00');
+SELECT c.charge_no = :c1 AS c1, c.charge_no = :c5 AS c5, cbl.charge_status(c) AS status, v.status AS in_v_charge
+  FROM cbl.charge c JOIN cbl.v_charge v ON v.shipment_id = c.shipment_id AND v.charge_no = c.charge_no
+ WHERE c.shipment_id = :s1 AND c.charge_no IN (:c1, :c2, :c3, :c5) ORDER BY c.charge_no;
+-- A settled charge never changes: amount, party, time, void ...
 SELECT pg_temp.try(format('UPDATE cbl.charge SET amount = %L WHERE shipment_id = %s AND charge_no = %s', '121 EUR', :s1, :c1)) AS edit_amount;
 SELECT pg_temp.try(format('UPDATE cbl.charge SET party_id = %s WHERE shipment_id = %s AND charge_no = %s',
                           cbl.party_id('broker', 'CHG-BROKER'), :s1, :c1)) AS edit_party;
 SELECT pg_temp.try(format('UPDATE cbl.charge SET accrued_at = accrued_at + interval %L WHERE shipment_id = %s AND charge_no = %s', '1 month', :s1, :c1)) AS edit_time;
-SELECT pg_temp.try(format('UPDATE cbl.charge SET status = %L WHERE shipment_id = %s AND charge_no = %s', 'open', :s1, :c1)) AS reopen;
+SELECT pg_temp.try(format('UPDATE cbl.charge SET voided_at = now(), void_reason = %L WHERE shipment_id = %s AND charge_no = %s', 'by hand', :s1, :c1)) AS void_by_hand;
 SELECT pg_temp.try(format('DELETE FROM cbl.charge WHERE shipment_id = %s AND charge_no = %s', :s1, :c1)) AS delete_settled;
--- ... while the note, and columns settlement adds, may be written.
+-- ... nor does an open charge move into what a settlement took ...
+SELECT pg_temp.try(format('UPDATE cbl.charge SET accrued_at = %L WHERE shipment_id = %s AND charge_no = %s', '2026-03-20 10:00+00', :s1, :c5)) AS move_into_settled;
+SELECT pg_temp.try(format('UPDATE cbl.charge SET amount = %L WHERE shipment_id = %s AND charge_no = %s', '6.00 EUR', :s1, :c5)) AS edit_open_april;
+-- ... while the note may be written.
 SELECT pg_temp.try(format('UPDATE cbl.charge SET note = %L WHERE shipment_id = %s AND charge_no = %s', 'on statement 1', :s1, :c1)) AS edit_note;
 
 -- Voiding a settled charge leaves it alone and adds an open adjustment
 -- with the negated amount, dated like it.
-SELECT c.amount, c.origin, c.status, c.adjusts_charge_no = :c2 AS adjusts_it, c.accrued_at,
+SELECT c.amount, c.origin, cbl.charge_status(c) AS status, c.adjusts_charge_no = :c2 AS adjusts_it, c.accrued_at,
        c.party_id = o.party_id AND c.fee_code = o.fee_code AND c.reference = o.reference AS same_fee,
        c.note = 'reverses settled charge ' || :c2 || ': carrier credit note' AS note_says_why
   FROM cbl.void_charge(:s1, :c2, 'carrier credit note') c
   JOIN cbl.charge o ON o.shipment_id = c.shipment_id AND o.charge_no = :c2;
-SELECT status, amount FROM cbl.charge WHERE shipment_id = :s1 AND charge_no = :c2;
+SELECT cbl.charge_status(c) AS status, c.amount FROM cbl.charge c WHERE c.shipment_id = :s1 AND c.charge_no = :c2;
 SELECT pg_temp.try(format('SELECT cbl.void_charge(%s, %s, %L)', :s1, :c2, 'again')) AS void_settled_twice;
 -- An open charge may be changed or deleted (by its owner).
 SELECT pg_temp.try(format('UPDATE cbl.charge SET amount = %L WHERE shipment_id = %s AND fee_code = %L', '3.50 EUR', :s1, 'COM')) AS edit_open;
 SELECT pg_temp.try(format('DELETE FROM cbl.charge WHERE shipment_id = %s AND fee_code = %L', :s1, 'COM')) AS delete_open;
 -- The table's own rules.
-SELECT pg_temp.try(format($$INSERT INTO cbl.charge (shipment_id, party_id, direction, fee_code, amount, accrued_at, origin, status)
-                            VALUES (%s, %s, 'receivable', 'FRT', '1 EUR', now(), 'manual', 'voided')$$,
+SELECT pg_temp.try(format($$INSERT INTO cbl.charge (shipment_id, party_id, direction, fee_code, amount, accrued_at, origin, voided_at)
+                            VALUES (%s, %s, 'receivable', 'FRT', '1 EUR', now(), 'manual', now())$$,
                           :s1, cbl.party_id('customer', 'CHG-ACME'))) AS voided_without_reason;
 SELECT pg_temp.try(format($$INSERT INTO cbl.charge (shipment_id, party_id, direction, fee_code, amount, accrued_at, origin, rate_card_version)
                             VALUES (%s, %s, 'receivable', 'FRT', '1 EUR', now(), 'manual', 1)$$,
@@ -159,6 +171,10 @@ SELECT has_function_privilege('public', 'cbl.add_charge(text, text, text, text, 
 ALTER TABLE cbl.charge DISABLE TRIGGER charge_guard;
 DELETE FROM cbl.charge WHERE shipment_id IN (:s1, :s2);
 ALTER TABLE cbl.charge ENABLE TRIGGER charge_guard;
+ALTER TABLE cbl.settlement_mark DISABLE TRIGGER settlement_mark_guard;
+DELETE FROM cbl.settlement_mark WHERE period_start = '2026-03-01';
+ALTER TABLE cbl.settlement_mark ENABLE TRIGGER settlement_mark_guard;
+DELETE FROM cbl.period WHERE period_start = '2026-03-01';
 DELETE FROM cbl.shipment WHERE id IN (:s1, :s2);
 DELETE FROM cbl.commission_rule WHERE agent_id = cbl.party_id('agent', 'CHG-FAST');
 DELETE FROM cbl.party WHERE code IN ('CHG-ACME', 'CHG-FAST', 'CHG-BROKER');

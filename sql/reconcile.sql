@@ -49,7 +49,7 @@ SELECT count(*) AS adjustments FROM (
   UNION ALL
   SELECT cbl.add_charge('RC-F1', NULL, 'payable', 'AHS', '-80.00 EUR', '2026-03-02 00:00+00', origin => 'adjustment',
                         adjusts_charge_no => (SELECT charge_no FROM cbl.charge WHERE shipment_id = :f1 AND fee_code = 'AHS'))) x;
-SELECT status FROM cbl.void_charge(:f1, (SELECT charge_no FROM cbl.charge WHERE shipment_id = :f1 AND fee_code = 'MISC'), 'not used');
+SELECT cbl.charge_status(v) AS status FROM cbl.void_charge(:f1, (SELECT charge_no FROM cbl.charge WHERE shipment_id = :f1 AND fee_code = 'MISC'), 'not used') v;
 -- EUR/SGD on the accrual day of F3's freight: 1 EUR = 1.40 SGD, so
 -- 1400.00 SGD is expected as 1000.00 EUR.
 SELECT cbl.set_fx_rate('EUR', 'SGD', '2026-03-01', 1.40, 'reconcile test');

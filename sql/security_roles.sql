@@ -359,4 +359,5 @@ ALTER TABLE cbl.exception DISABLE ROW LEVEL SECURITY;
 ALTER TABLE cbl.charge DISABLE ROW LEVEL SECURITY;
 ALTER TABLE cbl.statement DISABLE ROW LEVEL SECURITY;
 ALTER TABLE cbl.statement_line DISABLE ROW LEVEL SECURITY;
+ALTER TABLE cbl.settlement_mark DISABLE ROW LEVEL SECURITY;
 SELECT count(*) AS tables_with_rls FROM pg_class WHERE relnamespace = 'cbl'::regnamespace AND relrowsecurity;

@@ -74,8 +74,8 @@ SELECT pg_temp.add('[
 ]');
 -- (i2: 1 December 02:00 in Shanghai is still 30 November in UTC, but December's)
 -- an open charge voided before settlement is on no statement
-SELECT status FROM cbl.void_charge((SELECT shipment_id FROM stl_charge WHERE tag = 'a8'),
-                                   (SELECT charge_no FROM stl_charge WHERE tag = 'a8'), 'entered twice');
+SELECT cbl.charge_status(v) AS status FROM cbl.void_charge((SELECT shipment_id FROM stl_charge WHERE tag = 'a8'),
+                                   (SELECT charge_no FROM stl_charge WHERE tag = 'a8'), 'entered twice') v;
 
 -- A month is settled once it is over, from its first day.
 \set VERBOSITY sqlstate
@@ -84,6 +84,13 @@ SELECT * FROM cbl.settle('2025-11-15');
 SELECT * FROM cbl.settle(NULL);
 \set VERBOSITY default
 SELECT * FROM cbl.settle('2025-11-15');
+-- Settlement locks cbl.charge against writers, then reads the charges: it
+-- refuses a snapshot older than that lock (REPEATABLE READ, SERIALIZABLE).
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+\set VERBOSITY sqlstate
+SELECT * FROM cbl.settle('2025-11-01');
+\set VERBOSITY default
+ROLLBACK;
 
 -- Settle November.  Statements per party, direction and currency, numbered
 -- 2025-000001 ... in party order, agents last:
@@ -128,17 +135,26 @@ SELECT line_no, kind, shipment_reference, fee_code, charge_amount, charge_curren
 -- The commission charges settlement wrote for the agent.
 -- (keyed by period and rule number: commission:2025-11:<rule_no>)
 SELECT s.reference, c.direction, c.fee_code, c.amount, c.origin, r.note AS rule,
-       c.trigger_key = 'commission:2025-11:' || r.rule_no AS keyed, c.accrued_at, c.status,
+       c.trigger_key = 'commission:2025-11:' || r.rule_no AS keyed, c.accrued_at, cbl.charge_status(c) AS status,
        replace(c.note, 'rule ' || r.rule_no, 'rule <rule_no>') AS note
   FROM cbl.charge c
   JOIN cbl.shipment s ON s.id = c.shipment_id
   JOIN cbl.commission_rule r ON r.agent_id = c.party_id AND r.rule_no::text = split_part(c.trigger_key, ':', 3)
  WHERE c.origin = 'commission' ORDER BY s.reference, r.rule_no;
 
--- Every charge is settled on its line, or still open (i2, December's), or voided (a8).
-SELECT t.tag, c.status, c.statement_no, c.statement_line_no
+-- Every charge is settled on its line, or still open (i2, December's), or
+-- voided (a8): settled as the party's settlement mark says, on the line
+-- that names it (cbl.v_charge_line).
+SELECT t.tag, cbl.charge_status(c) AS status, v.status AS in_v_charge, x.statement_no, x.line_no AS statement_line_no
   FROM stl_charge t JOIN cbl.charge c ON c.shipment_id = t.shipment_id AND c.charge_no = t.charge_no
+  JOIN cbl.v_charge v ON v.shipment_id = c.shipment_id AND v.charge_no = c.charge_no
+  LEFT JOIN cbl.v_charge_line x ON x.shipment_id = c.shipment_id AND x.charge_no = c.charge_no
  ORDER BY t.tag;
+-- The marks: per party, the highest charge number taken and the period's end.
+SELECT p.code AS party, m.period_start, m.charges_through = (SELECT max(c.charge_no) FROM cbl.v_charge_line c
+                                                             WHERE c.party_id = m.party_id) AS through_its_last,
+       m.settled_before, m.run_id
+  FROM cbl.settlement_mark m JOIN cbl.party p ON p.id = m.party_id ORDER BY p.code;
 
 -- The period is closed, in its time zone.
 SELECT period_start, period_end, time_zone, status, closed_at IS NOT NULL AS closed, closed_by_run FROM cbl.period;
@@ -158,8 +174,11 @@ UPDATE cbl.statement_line SET amount = '1 EUR' WHERE statement_no = '2025-000001
 DELETE FROM cbl.statement_line WHERE statement_no = '2025-000001';
 TRUNCATE cbl.statement_line;
 UPDATE cbl.period SET status = 'open' WHERE period_start = '2025-11-01';
-UPDATE cbl.charge SET statement_line_no = 9 WHERE statement_no = '2025-000001';
-UPDATE cbl.charge SET amount = '1 EUR' WHERE statement_no = '2025-000001';
+UPDATE cbl.settlement_mark SET charges_through = 0 WHERE period_start = '2025-11-01';
+DELETE FROM cbl.settlement_mark WHERE period_start = '2025-11-01';
+TRUNCATE cbl.settlement_mark;
+UPDATE cbl.charge c SET amount = '1 EUR' FROM cbl.v_charge_line x
+ WHERE x.statement_no = '2025-000001' AND c.shipment_id = x.shipment_id AND c.charge_no = x.charge_no;
 \set VERBOSITY default
 UPDATE cbl.statement SET line_count = 0 WHERE statement_no = '2025-000001';
 DELETE FROM cbl.statement_line WHERE statement_no = '2025-000001' AND line_no = 2;
@@ -172,7 +191,7 @@ SELECT * FROM cbl.settle('2025-10-01');
 -- December.  A settled charge is voided (a5: S1 THC 50 USD of 3 November):
 -- the reversal keeps the original accrual time.  A late charge for
 -- November arrives (S2 STO 15 EUR of 25 November).  New December charges.
-SELECT c.origin, c.amount, c.accrued_at, c.status,
+SELECT c.origin, c.amount, c.accrued_at, cbl.charge_status(c) AS status,
        c.adjusts_charge_no = (SELECT charge_no FROM stl_charge WHERE tag = 'a5') AS reverses_a5,
        regexp_replace(c.note, 'charge [0-9]+', 'charge <a5>') AS note
   FROM cbl.void_charge((SELECT shipment_id FROM stl_charge WHERE tag = 'a5'),
@@ -296,13 +315,19 @@ SELECT count(*) FILTER (WHERE l.amount::text <> cbl.round(CASE WHEN l.fx_rate_nu
 SELECT count(*) AS lines,
        count(*) FILTER (WHERE x.n IS DISTINCT FROM l.charge_count OR x.total::text IS DISTINCT FROM l.charge_amount::text) AS wrong
   FROM cbl.statement_line l
-  LEFT JOIN (SELECT c.party_id, c.statement_no, c.statement_line_no, min(c.shipment_id) AS shipment_id,
-                    min(c.fee_code) AS fee_code, count(*)::integer AS n, cbl.sum(c.amount) AS total
-               FROM cbl.charge c WHERE c.status = 'settled'
+  LEFT JOIN (SELECT v.party_id, v.statement_no, v.line_no, min(c.shipment_id) AS shipment_id,
+                    min(c.fee_code) AS fee_code, min(c.party_id) AS charge_party, count(*)::integer AS n,
+                    cbl.sum(c.amount) AS total
+               FROM cbl.v_charge_line v JOIN cbl.charge c ON c.shipment_id = v.shipment_id AND c.charge_no = v.charge_no
               GROUP BY 1, 2, 3) x
-    ON x.party_id = l.party_id AND x.statement_no = l.statement_no AND x.statement_line_no = l.line_no
-   AND x.shipment_id = l.shipment_id AND x.fee_code = l.fee_code;
-SELECT status, count(*) FROM cbl.charge GROUP BY status ORDER BY status;
+    ON x.party_id = l.party_id AND x.statement_no = l.statement_no AND x.line_no = l.line_no
+   AND x.shipment_id = l.shipment_id AND x.fee_code = l.fee_code AND x.charge_party = l.party_id;
+-- Settled (a mark covers it) is exactly on a line, once.
+SELECT cbl.charge_status(c) AS status, count(*), count(DISTINCT (c.shipment_id, c.charge_no)) AS distinct_charges,
+       count(x.line_no) AS on_lines
+  FROM cbl.charge c
+  LEFT JOIN cbl.v_charge_line x ON x.shipment_id = c.shipment_id AND x.charge_no = c.charge_no
+ GROUP BY 1 ORDER BY 1;
 
 -- Writers are not for PUBLIC; the tables are user data (pg_dump keeps them).
 SELECT has_function_privilege('public', 'cbl.settle(date, bigint)', 'EXECUTE') AS public_settles,
@@ -318,6 +343,7 @@ SELECT c.relname AS dumped_by_pg_dump
 SET session_replication_role = replica;
 DELETE FROM cbl.statement_line;
 DELETE FROM cbl.statement;
+DELETE FROM cbl.settlement_mark;
 DELETE FROM cbl.period;
 DELETE FROM cbl.charge WHERE party_id IN (SELECT id FROM cbl.party WHERE code LIKE 'STL-%');
 RESET session_replication_role;

@@ -204,8 +204,6 @@ CREATE TABLE cbl.charge (
   reference          text,
   trigger_key        text,
   adjusts_charge_no  bigint,
-  status             text NOT NULL DEFAULT 'open'
-                     CONSTRAINT charge_status_check CHECK (status IN ('open', 'settled', 'voided')),
   voided_at          timestamptz,
   void_reason        text,
   note               text,
@@ -215,19 +213,23 @@ CREATE TABLE cbl.charge (
   -- constraint trigger charge_adjusts_check at commit (a foreign key of the
   -- table to itself would make pg_dump warn and could not be restored in
   -- the order of the rows)
-  CONSTRAINT charge_voided_check CHECK ((status = 'voided') = (voided_at IS NOT NULL AND void_reason IS NOT NULL)),
+  CONSTRAINT charge_voided_check CHECK ((voided_at IS NULL) = (void_reason IS NULL)),
   CONSTRAINT charge_rate_card_check CHECK (rate_card_version IS NULL OR rate_card IS NOT NULL),
   CONSTRAINT charge_adjustment_check CHECK (origin <> 'adjustment' OR adjusts_charge_no IS NOT NULL)
 );
--- Settlement: a party's open charges of a period.
-CREATE INDEX charge_open_party_idx ON cbl.charge (party_id, accrued_at) WHERE status = 'open';
-COMMENT ON INDEX cbl.charge_open_party_idx IS 'settlement: the open charges of a party accrued in a period';
+-- Settlement: a party's charges accrued since its last settlement's end, and
+-- those numbered after its last settlement (late ones).  Nothing in them
+-- changes when a charge is settled (see cbl.settlement_mark below).
+CREATE INDEX charge_party_accrued_idx ON cbl.charge (party_id, accrued_at);
+COMMENT ON INDEX cbl.charge_party_accrued_idx IS
+  'settlement: a party''s charges accrued in a period (or since its last settlement''s end); the foreign key to cbl.party';
+CREATE INDEX charge_party_charge_no_idx ON cbl.charge (party_id, charge_no);
+COMMENT ON INDEX cbl.charge_party_charge_no_idx IS
+  'settlement: a party''s charges numbered after its last settlement (late charges)';
 -- Reconciliation, leakage, margin: a shipment's charges by party and fee.
 CREATE INDEX charge_shipment_party_fee_idx ON cbl.charge (shipment_id, party_id, fee_code);
 COMMENT ON INDEX cbl.charge_shipment_party_fee_idx IS
   'reconciliation: the charges of a shipment by party and fee code';
-CREATE INDEX charge_party_idx ON cbl.charge (party_id);
-COMMENT ON INDEX cbl.charge_party_idx IS 'the foreign key to cbl.party; a party''s charges in any status';
 CREATE INDEX charge_fee_code_idx ON cbl.charge (fee_code);
 COMMENT ON INDEX cbl.charge_fee_code_idx IS 'the foreign key to cbl.fee';
 CREATE INDEX charge_accrued_at_idx ON cbl.charge (accrued_at);
@@ -260,22 +262,65 @@ COMMENT ON COLUMN cbl.charge.reference IS
 COMMENT ON COLUMN cbl.charge.trigger_key IS
   'idempotency key of an automatic accrual: milestone:action:fee code, with :n appended for its n-th adjustment; NULL for other charges';
 COMMENT ON COLUMN cbl.charge.adjusts_charge_no IS 'the charge (of the same shipment) this adjustment corrects or reverses';
-COMMENT ON COLUMN cbl.charge.status IS
-  'open (not yet on a statement), settled (on a statement: never changes again) or voided (cancelled while open)';
-COMMENT ON COLUMN cbl.charge.voided_at IS 'when it was voided';
-COMMENT ON COLUMN cbl.charge.void_reason IS 'why it was voided';
+COMMENT ON COLUMN cbl.charge.voided_at IS 'when it was voided (cancelled while open); NULL: not voided';
+COMMENT ON COLUMN cbl.charge.void_reason IS 'why it was voided; NULL: not voided';
 COMMENT ON COLUMN cbl.charge.note IS 'free text';
 COMMENT ON COLUMN cbl.charge.created_at IS 'when the charge was written (a late charge is written after its period)';
 SELECT pg_catalog.pg_extension_config_dump('cbl.charge', '');
 SELECT pg_catalog.pg_extension_config_dump('cbl.charge_charge_no_seq', '');
 
--- A settled or voided charge never changes and no charge is deleted.  The
--- columns are named, so columns added later (settlement's links) may be set.
+-- Whether a charge is settled is not written on the charge: settling a
+-- party for a period writes one settlement mark, which settles every charge
+-- of the party numbered up to charges_through and accrued before
+-- settled_before that is not voided (settlement, 88_settlement.sql, takes
+-- exactly those: it holds a SHARE lock on cbl.charge while it reads them, so
+-- no charge with a lower number can still be on its way).  A charge is open
+-- while no mark covers it and it is not voided.  The line it is on names it
+-- (cbl.statement_line.charge_nos).  So a month of a million charges is
+-- settled without writing a million row versions.
+CREATE TABLE cbl.settlement_mark (
+  party_id         bigint NOT NULL REFERENCES cbl.party (id),
+  period_start     date NOT NULL,
+  charges_through  bigint NOT NULL,
+  settled_before   timestamptz NOT NULL,
+  run_id           bigint,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (party_id, period_start)
+);
+COMMENT ON TABLE cbl.settlement_mark IS
+  'what each settlement of a party took: its charges numbered up to charges_through, accrued before settled_before and not voided (nor taken by an earlier mark); one row per party and period settled, written with its statements, never changed';
+COMMENT ON COLUMN cbl.settlement_mark.party_id IS 'the party settled';
+COMMENT ON COLUMN cbl.settlement_mark.period_start IS 'the period settled (cbl.period)';
+COMMENT ON COLUMN cbl.settlement_mark.charges_through IS
+  'the highest charge number the settlement took: every charge of the party up to it accrued before settled_before and not voided is settled';
+COMMENT ON COLUMN cbl.settlement_mark.settled_before IS 'the end of the period settled (exclusive), in its time zone';
+COMMENT ON COLUMN cbl.settlement_mark.run_id IS 'the cbl.settlement_run that wrote it; NULL if cbl.settle() was called directly';
+COMMENT ON COLUMN cbl.settlement_mark.created_at IS 'when the party was settled for the period';
+SELECT pg_catalog.pg_extension_config_dump('cbl.settlement_mark', '');
+
+-- The status of a charge: voided, settled (a settlement mark covers it) or open.
+CREATE FUNCTION cbl.charge_status(c cbl.charge) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN c.voided_at IS NOT NULL THEN 'voided'
+              WHEN EXISTS (SELECT 1 FROM cbl.settlement_mark m
+                            WHERE m.party_id = c.party_id AND m.charges_through >= c.charge_no
+                              AND m.settled_before > c.accrued_at) THEN 'settled'
+              ELSE 'open' END
+$$;
+COMMENT ON FUNCTION cbl.charge_status(cbl.charge) IS
+  'status of a charge: open (not yet on a statement), settled (on a statement: never changes again) or voided (cancelled while open); settled is derived from cbl.settlement_mark';
+
+-- A settled or voided charge never changes and no charge is deleted, and an
+-- open charge cannot be changed into the range a settlement has already
+-- taken (it would count as settled without being on a line).
 CREATE FUNCTION cbl.charge_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   ref text;
+  st text;
+  m cbl.settlement_mark;
 BEGIN
   IF TG_OP = 'DELETE' AND EXISTS (SELECT 1 FROM cbl.charge a
                                    WHERE a.shipment_id = OLD.shipment_id AND a.adjusts_charge_no = OLD.charge_no) THEN
@@ -283,37 +328,47 @@ BEGIN
       USING ERRCODE = 'foreign_key_violation',
             HINT = 'Void it with cbl.void_charge() instead.';
   END IF;
-  IF OLD.status = 'open' THEN
+  st := cbl.charge_status(OLD);
+  IF st = 'open' THEN
+    IF TG_OP = 'UPDATE' AND NEW.voided_at IS NULL THEN
+      SELECT * INTO m FROM cbl.settlement_mark x
+       WHERE x.party_id = NEW.party_id AND x.charges_through >= NEW.charge_no AND x.settled_before > NEW.accrued_at
+       ORDER BY x.charges_through LIMIT 1;
+      IF FOUND THEN
+        RAISE EXCEPTION 'charge % of shipment % cannot be moved into a period its party has been settled for',
+                        OLD.charge_no, (SELECT s.reference FROM cbl.shipment s WHERE s.id = OLD.shipment_id)
+          USING ERRCODE = 'LG023',
+                DETAIL = format('The settlement of %s took the party''s charges numbered up to %s accrued before %s; this one would count as settled without being on a statement.',
+                                to_char(m.period_start, 'YYYY-MM'), m.charges_through, m.settled_before),
+                HINT = 'Void it with cbl.void_charge() and add a new charge: the new one goes to the next statement.';
+      END IF;
+    END IF;
     RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
   END IF;
   SELECT s.reference INTO ref FROM cbl.shipment s WHERE s.id = OLD.shipment_id;
   IF TG_OP = 'DELETE' THEN
-    IF OLD.status <> 'open' THEN
-      RAISE EXCEPTION 'charge % of shipment % is % and cannot be deleted', OLD.charge_no, ref, OLD.status
-        USING ERRCODE = 'LG023',
-              HINT = CASE OLD.status WHEN 'settled' THEN 'Void it with cbl.void_charge(), which adds a reversing adjustment.'
-                                     ELSE 'A voided charge stays as a record of the correction.' END;
-    END IF;
-    RETURN OLD;
-  END IF;
-  IF OLD.status <> 'open'
-     AND (NEW.shipment_id, NEW.charge_no, NEW.party_id, NEW.direction, NEW.fee_code, NEW.amount::text,
-          NEW.accrued_at, NEW.origin, NEW.rate_card, NEW.rate_card_version, NEW.step, NEW.reference,
-          NEW.trigger_key, NEW.adjusts_charge_no, NEW.status, NEW.voided_at, NEW.void_reason, NEW.created_at)
-         IS DISTINCT FROM
-         (OLD.shipment_id, OLD.charge_no, OLD.party_id, OLD.direction, OLD.fee_code, OLD.amount::text,
-          OLD.accrued_at, OLD.origin, OLD.rate_card, OLD.rate_card_version, OLD.step, OLD.reference,
-          OLD.trigger_key, OLD.adjusts_charge_no, OLD.status, OLD.voided_at, OLD.void_reason, OLD.created_at) THEN
-    RAISE EXCEPTION 'charge % of shipment % is % and cannot be changed', OLD.charge_no, ref, OLD.status
+    RAISE EXCEPTION 'charge % of shipment % is % and cannot be deleted', OLD.charge_no, ref, st
       USING ERRCODE = 'LG023',
-            DETAIL = CASE OLD.status WHEN 'settled' THEN 'A settled charge is on a statement; statements never change.'
-                                     ELSE 'A voided charge stays as a record of the correction.' END,
+            HINT = CASE st WHEN 'settled' THEN 'Void it with cbl.void_charge(), which adds a reversing adjustment.'
+                           ELSE 'A voided charge stays as a record of the correction.' END;
+  END IF;
+  IF (NEW.shipment_id, NEW.charge_no, NEW.party_id, NEW.direction, NEW.fee_code, NEW.amount::text,
+      NEW.accrued_at, NEW.origin, NEW.rate_card, NEW.rate_card_version, NEW.step, NEW.reference,
+      NEW.trigger_key, NEW.adjusts_charge_no, NEW.voided_at, NEW.void_reason, NEW.created_at)
+     IS DISTINCT FROM
+     (OLD.shipment_id, OLD.charge_no, OLD.party_id, OLD.direction, OLD.fee_code, OLD.amount::text,
+      OLD.accrued_at, OLD.origin, OLD.rate_card, OLD.rate_card_version, OLD.step, OLD.reference,
+      OLD.trigger_key, OLD.adjusts_charge_no, OLD.voided_at, OLD.void_reason, OLD.created_at) THEN
+    RAISE EXCEPTION 'charge % of shipment % is % and cannot be changed', OLD.charge_no, ref, st
+      USING ERRCODE = 'LG023',
+            DETAIL = CASE st WHEN 'settled' THEN 'A settled charge is on a statement; statements never change.'
+                             ELSE 'A voided charge stays as a record of the correction.' END,
             HINT = 'Correct it with cbl.void_charge() and cbl.add_charge(): a settled charge is reversed by an adjustment on the next statement.';
   END IF;
   RETURN NEW;
 END $$;
 COMMENT ON FUNCTION cbl.charge_guard() IS
-  'trigger of cbl.charge: a settled or voided charge never changes (SQLSTATE LG023); only open charges without adjustments may be deleted';
+  'trigger of cbl.charge: a settled or voided charge never changes, nor does an open one move into a range already settled (SQLSTATE LG023); only open charges without adjustments may be deleted';
 REVOKE ALL ON FUNCTION cbl.charge_guard() FROM PUBLIC;
 CREATE TRIGGER charge_guard
   BEFORE UPDATE OR DELETE ON cbl.charge
@@ -463,6 +518,9 @@ BEGIN
     RAISE EXCEPTION 'voiding a charge needs its shipment id, its number and a reason'
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
+  -- waits for a settlement in progress (it holds a SHARE lock on the table),
+  -- so that what follows sees whether it took the charge
+  LOCK TABLE cbl.charge IN ROW EXCLUSIVE MODE;
   SELECT s.reference INTO ref FROM cbl.shipment s WHERE s.id = void_charge.shipment_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'there is no shipment %', shipment_id
@@ -475,13 +533,13 @@ BEGIN
     RAISE EXCEPTION 'shipment % has no charge %', ref, charge_no
       USING ERRCODE = 'LG020';
   END IF;
-  IF c.status = 'voided' THEN
+  IF c.voided_at IS NOT NULL THEN
     RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, ref
       USING ERRCODE = 'LG022',
             DETAIL = format('It was voided at %s: %s', c.voided_at, c.void_reason);
   END IF;
-  IF c.status = 'open' THEN
-    UPDATE cbl.charge x SET status = 'voided', voided_at = now(), void_reason = reason
+  IF cbl.charge_status(c) = 'open' THEN
+    UPDATE cbl.charge x SET voided_at = now(), void_reason = reason
      WHERE x.shipment_id = c.shipment_id AND x.charge_no = c.charge_no
     RETURNING x.* INTO result;
     RETURN result;
@@ -489,7 +547,7 @@ BEGIN
   -- settled: reverse it, once
   IF EXISTS (SELECT 1 FROM cbl.charge a
               WHERE a.shipment_id = c.shipment_id AND a.adjusts_charge_no = c.charge_no
-                AND a.origin = 'adjustment' AND a.status <> 'voided'
+                AND a.origin = 'adjustment' AND a.voided_at IS NULL
                 AND a.trigger_key IS NULL
                 AND a.amount OPERATOR(cbl.=) (OPERATOR(cbl.-) c.amount)) THEN
     RAISE EXCEPTION 'charge % of shipment % is already voided', charge_no, ref

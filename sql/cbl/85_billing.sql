@@ -334,13 +334,13 @@ BEGIN
       JOIN cbl.charge c ON c.shipment_id = d.shipment_id AND c.trigger_key LIKE d.prefix || '%'
   ), present AS (
     SELECT k.shipment_id, k.base_key, cbl.currency(k.amount) AS ccy,
-           cbl.sum(k.amount) FILTER (WHERE k.status <> 'voided') AS net
+           cbl.sum(k.amount) FILTER (WHERE k.voided_at IS NULL) AS net
       FROM keyed k
      GROUP BY k.shipment_id, k.base_key, cbl.currency(k.amount)
   ), base AS (             -- per key: its first charge, how many, whether waived
     SELECT k.shipment_id, k.base_key, count(*) AS n,
            (array_agg(k.charge_no ORDER BY k.charge_no))[1] AS first_no,
-           bool_or(k.status = 'voided'
+           bool_or(k.voided_at IS NOT NULL
                    OR EXISTS (SELECT 1 FROM cbl.charge r
                                WHERE r.shipment_id = k.shipment_id AND r.adjusts_charge_no = k.charge_no
                                  AND r.trigger_key IS NULL AND r.origin = 'adjustment')) AS waived

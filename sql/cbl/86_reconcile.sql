@@ -492,7 +492,7 @@ BEGIN
                                 ELSE cbl.convert(c.amount, inv.currency, (c.accrued_at AT TIME ZONE tz)::date) END) AS amount
               FROM ships s
               JOIN cbl.charge c ON c.shipment_id = s.shipment_id
-             WHERE c.party_id = inv.carrier_id AND c.direction = 'payable' AND c.status <> 'voided'
+             WHERE c.party_id = inv.carrier_id AND c.direction = 'payable' AND c.voided_at IS NULL
              GROUP BY c.shipment_id, coalesce(c.adjusts_charge_no, c.charge_no)) g
      WHERE g.amount OPERATOR(cbl.<>) zero
        AND NOT EXISTS (SELECT 1 FROM cbl.invoice_reconciliation x

@@ -52,7 +52,11 @@ SELECT c.shipment_id,
        c.reference,
        c.trigger_key,
        c.adjusts_charge_no,
-       c.status,
+       CASE WHEN c.voided_at IS NOT NULL THEN 'voided'
+            WHEN EXISTS (SELECT 1 FROM cbl.settlement_mark m
+                          WHERE m.party_id = c.party_id AND m.charges_through >= c.charge_no
+                            AND m.settled_before > c.accrued_at) THEN 'settled'
+            ELSE 'open' END AS status,
        c.voided_at,
        c.void_reason,
        c.note,
@@ -114,7 +118,8 @@ COMMENT ON COLUMN cbl.v_charge.reference IS 'what it is for within the shipment,
 COMMENT ON COLUMN cbl.v_charge.trigger_key IS
   'idempotency key of an automatic accrual (milestone:action:fee code, :n for the n-th adjustment); NULL for other charges';
 COMMENT ON COLUMN cbl.v_charge.adjusts_charge_no IS 'the charge an adjustment corrects or reverses';
-COMMENT ON COLUMN cbl.v_charge.status IS 'open, settled or voided';
+COMMENT ON COLUMN cbl.v_charge.status IS
+  'open (not yet on a statement), settled (on a statement: cbl.v_charge_line names it) or voided';
 COMMENT ON COLUMN cbl.v_charge.voided_at IS 'when it was voided';
 COMMENT ON COLUMN cbl.v_charge.void_reason IS 'why it was voided';
 COMMENT ON COLUMN cbl.v_charge.note IS 'free text';
@@ -203,7 +208,7 @@ SELECT c.shipment_id,
        count(*) AS charges,
        count(*) FILTER (WHERE c.reporting_amount IS NULL) AS unconverted_charges
   FROM cbl.v_charge c
- WHERE c.status <> 'voided'
+ WHERE c.voided_at IS NULL
  GROUP BY c.shipment_id, c.shipment_reference, c.accrual_month, c.customer_code, c.customer_name,
           c.origin_country, c.destination_country;
 COMMENT ON VIEW cbl.v_margin IS
@@ -232,7 +237,7 @@ WITH billed AS (          -- fee groups billed to the customer, not netted to ze
     FROM cbl.charge c
     JOIN cbl.shipment s ON s.id = c.shipment_id AND s.customer_id = c.party_id
     JOIN cbl.fee f ON f.code = c.fee_code
-   WHERE c.direction = 'receivable' AND c.status <> 'voided'
+   WHERE c.direction = 'receivable' AND c.voided_at IS NULL
    GROUP BY c.shipment_id, f.fee_group, cbl.currency(c.amount)
   HAVING cbl.value(cbl.sum(c.amount)) <> 0
 )
@@ -250,7 +255,7 @@ SELECT c.shipment_id,
        min(c.accrued_at) AS first_accrued_at,
        count(*) AS charges
   FROM cbl.v_charge c
- WHERE c.direction = 'payable' AND c.status <> 'voided'
+ WHERE c.direction = 'payable' AND c.voided_at IS NULL
    AND NOT EXISTS (SELECT 1 FROM billed b WHERE b.shipment_id = c.shipment_id AND b.fee_group = c.fee_group)
  GROUP BY c.shipment_id, c.shipment_reference, c.customer_code, c.party_kind, c.party_code,
           c.fee_group, c.fee_code, c.currency
@@ -322,7 +327,7 @@ WITH tz AS (
          CASE WHEN c.direction = 'payable' THEN c.reporting_amount END,
          CASE WHEN c.reporting_amount IS NULL THEN 1 ELSE 0 END
     FROM cbl.v_charge c JOIN cbl.shipment s ON s.id = c.shipment_id
-   WHERE c.status <> 'voided'
+   WHERE c.voided_at IS NULL
 )
 SELECT f.month,
        cu.code AS customer_code,

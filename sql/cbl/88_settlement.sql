@@ -10,12 +10,15 @@
 --
 -- Ready for Citus: statements and their lines are party-keyed (party_id
 -- leads every primary and unique key), so they can be distributed by party
--- id and co-located with each other.  The link from a charge to its line is
--- two columns of cbl.charge (shipment-keyed, distributed by shipment id):
--- a line names its shipment, so the charges behind it are a single-shard
--- lookup on cbl.charge, and the line of a charge is a single-shard lookup
--- on cbl.statement_line by the charge's party.  Periods and statement
--- counters are small tables for the coordinator (reference tables).
+-- id and co-located with each other.  Settling writes nothing on the
+-- charges (shipment-keyed, distributed by shipment id): a line names its
+-- shipment and the numbers of its charges (charge_nos), so the charges
+-- behind it are a single-shard lookup on cbl.charge, and the line of a
+-- charge is a single-shard lookup on cbl.statement_line by the charge's
+-- party; whether a charge is settled is its party's settlement marks
+-- (cbl.settlement_mark, 84_charge.sql, party-keyed too).  Periods and
+-- statement counters are small tables for the coordinator (reference
+-- tables).
 
 -- The month of a moment, in the billing time zone.
 CREATE FUNCTION cbl.billing_period(at timestamptz) RETURNS date
@@ -118,8 +121,9 @@ COMMENT ON COLUMN cbl.statement.created_at IS 'when it was written';
 SELECT pg_catalog.pg_extension_config_dump('cbl.statement', '');
 
 -- Lines: the charges of one shipment and fee code, accrued in one period,
--- in one currency at one rate.  No foreign keys: a line is written with its
--- statement, by the same statement of settlement, and never changes.
+-- in one currency at one rate, and the numbers of those charges.  No foreign
+-- keys: a line is written with its statement, by the same statement of
+-- settlement, and never changes.
 CREATE TABLE cbl.statement_line (
   party_id        bigint NOT NULL,
   statement_no    text NOT NULL,
@@ -136,14 +140,16 @@ CREATE TABLE cbl.statement_line (
   fx_rate_date    date,
   fx_via          text,
   amount          cbl.amount NOT NULL,
+  charge_nos      bigint[] NOT NULL,
   PRIMARY KEY (party_id, statement_no, line_no),
+  CONSTRAINT statement_line_charge_nos_check CHECK (cardinality(charge_nos) = charge_count),
   CONSTRAINT statement_line_fx_check
     CHECK ((fx_rate_num IS NULL) = (fx_rate_den IS NULL) AND (fx_rate_num IS NULL) = (fx_rate_date IS NULL)
            AND (fx_via IS NULL OR fx_rate_num IS NOT NULL))
 );
 
 COMMENT ON TABLE cbl.statement_line IS
-  'lines of statements: the charges of one shipment and fee code accrued in one period (and one currency, at one rate), converted to the statement''s currency and rounded to its minor unit; the charges behind a line carry its statement_no and line_no';
+  'lines of statements: the charges of one shipment and fee code accrued in one period (and one currency, at one rate), converted to the statement''s currency and rounded to its minor unit; charge_nos names the charges behind it';
 COMMENT ON COLUMN cbl.statement_line.party_id IS 'party of the statement (co-locates the line with it)';
 COMMENT ON COLUMN cbl.statement_line.statement_no IS 'the statement';
 COMMENT ON COLUMN cbl.statement_line.line_no IS
@@ -165,20 +171,17 @@ COMMENT ON COLUMN cbl.statement_line.fx_rate_date IS
 COMMENT ON COLUMN cbl.statement_line.fx_via IS 'pivot currency the rate crossed through (setting fx_pivot_currency); NULL if direct or inverse';
 COMMENT ON COLUMN cbl.statement_line.amount IS
   'the line''s amount in the statement''s currency: charge_amount times the rate, rounded half-even to the minor unit';
+COMMENT ON COLUMN cbl.statement_line.charge_nos IS
+  'the numbers (cbl.charge.charge_no, of this shipment) of the charges behind the line: the link from a settled charge to its line';
 SELECT pg_catalog.pg_extension_config_dump('cbl.statement_line', '');
 
--- The link from a charge to the line it was settled on.
-ALTER TABLE cbl.charge
-  ADD COLUMN statement_no text,
-  ADD COLUMN statement_line_no integer,
-  ADD CONSTRAINT charge_statement_check
-    CHECK ((statement_no IS NULL) = (statement_line_no IS NULL) AND (statement_no IS NULL OR status = 'settled'));
-COMMENT ON COLUMN cbl.charge.statement_no IS
-  'the statement (of the charge''s party) the charge was settled on; NULL while open or voided';
-COMMENT ON COLUMN cbl.charge.statement_line_no IS 'the line of that statement the charge is behind';
+ALTER TABLE cbl.settlement_mark
+  ADD CONSTRAINT settlement_mark_period_fkey FOREIGN KEY (period_start) REFERENCES cbl.period (period_start);
+CREATE INDEX settlement_mark_period_idx ON cbl.settlement_mark (period_start);
+COMMENT ON INDEX cbl.settlement_mark_period_idx IS 'the foreign key to cbl.period; the parties settled for a period';
 
--- Final means final: statements, their lines, closed periods and the link of
--- a settled charge never change.
+-- Final means final: statements, their lines, settlement marks and closed
+-- periods never change.
 CREATE FUNCTION cbl.settlement_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp AS $$
@@ -196,10 +199,11 @@ BEGIN
             DETAIL = 'A period only ever goes from open to closed, and its statements are final.',
             HINT = 'Charges accrued in a closed period are settled on the next open period''s statement as adjustments.';
   END IF;
-  IF TG_TABLE_NAME = 'charge' THEN
-    RAISE EXCEPTION 'charge % of shipment % is settled on statement % and its link cannot be changed',
-                    OLD.charge_no, OLD.shipment_id, OLD.statement_no
-      USING ERRCODE = 'LG023';
+  IF TG_TABLE_NAME = 'settlement_mark' THEN
+    RAISE EXCEPTION 'the settlement of party % for % is final and cannot be changed', OLD.party_id,
+                    to_char(OLD.period_start, 'YYYY-MM')
+      USING ERRCODE = 'LG032',
+            DETAIL = 'It says which charges are settled; statements are final when settlement writes them.';
   END IF;
   IF TG_TABLE_NAME = 'statement_line' THEN
     RAISE EXCEPTION 'statement % is final and cannot be changed', OLD.statement_no
@@ -213,7 +217,7 @@ BEGIN
           HINT = 'Correct a settled charge with cbl.void_charge() and cbl.add_charge(): the correction is an adjustment line on the next statement.';
 END $$;
 COMMENT ON FUNCTION cbl.settlement_guard() IS
-  'trigger: statements and their lines never change (SQLSTATE LG032), a closed period stays closed (LG030), a settled charge keeps its link (LG023)';
+  'trigger: statements, their lines and settlement marks never change (SQLSTATE LG032), a closed period stays closed (LG030)';
 REVOKE ALL ON FUNCTION cbl.settlement_guard() FROM PUBLIC;
 
 CREATE FUNCTION cbl.settlement_guard_truncate() RETURNS trigger
@@ -242,14 +246,12 @@ COMMENT ON TRIGGER statement_line_guard_truncate ON cbl.statement_line IS 'state
 CREATE TRIGGER period_guard BEFORE UPDATE OR DELETE ON cbl.period
   FOR EACH ROW EXECUTE FUNCTION cbl.settlement_guard();
 COMMENT ON TRIGGER period_guard ON cbl.period IS 'a closed period stays closed';
--- Only rows whose link changes reach the function: settling (open to
--- settled) never does.
-CREATE TRIGGER charge_statement_guard BEFORE UPDATE ON cbl.charge
-  FOR EACH ROW
-  WHEN (OLD.status <> 'open'
-        AND (OLD.statement_no, OLD.statement_line_no) IS DISTINCT FROM (NEW.statement_no, NEW.statement_line_no))
-  EXECUTE FUNCTION cbl.settlement_guard();
-COMMENT ON TRIGGER charge_statement_guard ON cbl.charge IS 'a settled charge keeps its statement and line';
+CREATE TRIGGER settlement_mark_guard BEFORE UPDATE OR DELETE ON cbl.settlement_mark
+  FOR EACH ROW EXECUTE FUNCTION cbl.settlement_guard();
+COMMENT ON TRIGGER settlement_mark_guard ON cbl.settlement_mark IS 'settlement marks are final';
+CREATE TRIGGER settlement_mark_guard_truncate BEFORE TRUNCATE ON cbl.settlement_mark
+  FOR EACH STATEMENT EXECUTE FUNCTION cbl.settlement_guard_truncate();
+COMMENT ON TRIGGER settlement_mark_guard_truncate ON cbl.settlement_mark IS 'settlement marks are final';
 
 -- Exchange factor for a pair on a date, as cbl.convert() finds it (direct or
 -- inverse, else through the pivot currency), for set-based conversion: one
@@ -392,17 +394,21 @@ BEGIN
         FROM cbl.party p
        WHERE p.kind = 'agent' %s
          AND EXISTS (SELECT 1 FROM cbl.commission_rule r WHERE r.agent_id = p.id)
-         AND NOT EXISTS (SELECT 1 FROM cbl.statement st WHERE st.party_id = p.id AND st.period_start = $1)
+         AND NOT EXISTS (SELECT 1 FROM cbl.settlement_mark st WHERE st.party_id = p.id AND st.period_start = $1)
     ), b AS MATERIALIZED (
       SELECT ag.id AS agent_id, ag.to_ccy, ch.shipment_id, ch.direction, ch.amount,
              cbl.currency(ch.amount) AS ccy, (ch.accrued_at AT TIME ZONE $3)::date AS acc_date, f.fee_group
         FROM ag
         JOIN cbl.shipment s ON s.agent_id = ag.id
-        JOIN cbl.charge ch ON ch.shipment_id = s.id AND ch.status = 'settled' AND ch.origin <> 'commission'
-        JOIN cbl.statement st ON st.party_id = ch.party_id AND st.statement_no = ch.statement_no
-                             AND st.period_start = $1
+        JOIN cbl.charge ch ON ch.shipment_id = s.id AND ch.voided_at IS NULL AND ch.origin <> 'commission'
         JOIN cbl.party cp ON cp.id = ch.party_id AND cp.kind <> 'agent'
+        -- settled by the party's settlement for the period, not an earlier one
+        JOIN cbl.settlement_mark m ON m.party_id = ch.party_id AND m.period_start = $1
+                                  AND m.charges_through >= ch.charge_no AND m.settled_before > ch.accrued_at
         JOIN cbl.fee f ON f.code = ch.fee_code AND f.fee_group <> 'commission'
+       WHERE NOT EXISTS (SELECT 1 FROM cbl.settlement_mark e
+                          WHERE e.party_id = ch.party_id AND e.charges_through < m.charges_through
+                            AND e.charges_through >= ch.charge_no AND e.settled_before > ch.accrued_at)
     ), fx AS (
       SELECT x.ccy, x.to_ccy, x.acc_date, r.num, r.den
         FROM (SELECT DISTINCT b.ccy, b.to_ccy, b.acc_date FROM b WHERE b.ccy <> b.to_ccy) x
@@ -445,20 +451,25 @@ COMMENT ON FUNCTION cbl.settlement_commission(date, timestamptz, text, bigint) I
 REVOKE ALL ON FUNCTION cbl.settlement_commission(date, timestamptz, text, bigint) FROM PUBLIC;
 
 -- The statements of a period for a set of parties, set-based: every open
--- charge of theirs accrued before the end of the
--- period becomes part of a line, every line part of a statement, every
--- statement gets the next gapless number of the year, every charge is
--- marked settled with its statement and line.  Parties that already have a
--- statement for the period are left alone (their charges that are still
--- open are late, for the next period).
+-- charge of theirs accrued before the end of the period becomes part of a
+-- line (which names it), every line part of a statement, every statement
+-- gets the next gapless number of the year, and every party settled gets
+-- its settlement mark (cbl.settlement_mark: the highest charge number taken
+-- and the period's end), which is what makes those charges settled.
+-- Parties that already have a mark for the period are left alone (their
+-- charges that are still open are late, for the next period).
 --
--- The charges are read, and the statements and lines written, in one
--- statement; the charges are then marked settled by their place in the
--- table (ctid: in physical order, which is much faster for a million of
--- them) and key.  If any changed in between (voided by a concurrent
--- transaction, say: a changed row is a new version elsewhere) both are
--- rolled back and run again, so no statement ever holds a charge that is not
--- settled on it.
+-- Nothing is written on the charges.  What makes a mark exact is the SHARE
+-- lock on cbl.charge taken first: it waits for every transaction writing
+-- charges (adding, voiding, changing one) to end and keeps new ones waiting
+-- until settlement commits, so the charges read (by a statement whose
+-- snapshot is taken after the lock) are all there are: none with a lower
+-- number can commit later, none read can be voided meanwhile.  Under
+-- REPEATABLE READ or SERIALIZABLE the snapshot may be older than the lock,
+-- so settlement refuses to run there.
+--
+-- The lines are grouped in the order they are numbered in (the party's
+-- statement, then the line), so one sort serves both.
 -- (Merge joins off: the planner cannot know that the statements and the
 -- rates of a month are few, and would sort a million charges to merge them.)
 CREATE FUNCTION cbl.settlement_write(period_start date, end_at timestamptz, time_zone text, year integer,
@@ -469,135 +480,120 @@ SET search_path = pg_catalog, pg_temp
 SET enable_mergejoin = off AS $$
 DECLARE
   filter text;
-  settled integer;
-  tids tid[];
-  shipment_ids bigint[];
-  charge_nos bigint[];
-  statement_nos text[];
-  line_nos integer[];
+  last_through bigint;
+  last_before timestamptz;
   msg text;
   detail text;
   hint text;
 BEGIN
-  filter := CASE WHEN party_id IS NOT NULL THEN 'ch.party_id = $5'
-                 WHEN agents THEN 'p.kind = ''agent'''
-                 ELSE 'p.kind <> ''agent''' END;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'settlement runs in a READ COMMITTED transaction, not %', upper(current_setting('transaction_isolation'))
+      USING ERRCODE = 'invalid_transaction_state',
+            DETAIL = 'It locks cbl.charge against writes, then reads the charges to settle: an older snapshot could miss charges committed before the lock.',
+            HINT = 'Settle outside a REPEATABLE READ or SERIALIZABLE transaction.';
+  END IF;
+  LOCK TABLE cbl.charge IN SHARE MODE;
+  IF party_id IS NOT NULL THEN
+    -- what its last settlement left: charges numbered after it, or accrued after its period
+    SELECT m.charges_through, m.settled_before INTO last_through, last_before
+      FROM cbl.settlement_mark m
+     WHERE m.party_id = settlement_write.party_id
+     ORDER BY m.charges_through DESC
+     LIMIT 1;
+    filter := 'ch.party_id = $5 AND (ch.charge_no > $7 OR ch.accrued_at >= $8)';
+  ELSIF agents THEN
+    filter := 'p.kind = ''agent''';
+  ELSE
+    filter := 'p.kind <> ''agent''';
+  END IF;
   INSERT INTO cbl.statement_counter AS sc (year) VALUES (settlement_write.year)
   ON CONFLICT ON CONSTRAINT statement_counter_pkey DO NOTHING;
-  FOR attempt IN 1..5 LOOP
-    BEGIN
-      EXECUTE format($sql$
-        WITH c AS MATERIALIZED (
-          SELECT ch.ctid AS tid, ch.shipment_id, ch.charge_no, ch.party_id, ch.direction, ch.fee_code, ch.amount,
-                 ch.accrued_at,
-                 cbl.currency(ch.amount) AS ccy,
-                 coalesce(p.billing_currency, cbl.currency(ch.amount)) AS to_ccy,
-                 (ch.accrued_at AT TIME ZONE $3)::date AS acc_date,
-                 date_trunc('month', ch.accrued_at AT TIME ZONE $3)::date AS acc_period
-            FROM cbl.charge ch
-            JOIN cbl.party p ON p.id = ch.party_id
-           WHERE ch.status = 'open' AND ch.accrued_at < $2 AND %s
-             AND NOT EXISTS (SELECT 1 FROM cbl.statement st WHERE st.party_id = ch.party_id AND st.period_start = $1)
-        ), fx AS MATERIALIZED (
-          SELECT x.ccy, x.to_ccy, x.acc_date, r.num, r.den, r.valid_on, r.via
-            FROM (SELECT DISTINCT c.ccy, c.to_ccy, c.acc_date FROM c WHERE c.ccy <> c.to_ccy) x
-            LEFT JOIN LATERAL cbl.fx_factor(x.ccy, x.to_ccy, x.acc_date, cbl.get_setting('fx_pivot_currency')) r ON true
-        ), l0 AS (              -- the lines: charges of one party, direction, statement currency, period,
-                                 -- shipment, fee code, currency and rate (and where those charges are)
-          SELECT c.party_id, c.direction, c.to_ccy, c.acc_period, c.shipment_id, c.fee_code, c.ccy,
-                 fx.num, fx.den, fx.valid_on, fx.via, cbl.sum(c.amount) AS charge_amount,
-                 count(*)::integer AS charge_count, min(c.acc_date) AS acc_date,
-                 array_agg(c.tid) AS tids, array_agg(c.charge_no) AS charge_nos
-            FROM c LEFT JOIN fx ON fx.ccy = c.ccy AND fx.to_ccy = c.to_ccy AND fx.acc_date = c.acc_date
-           GROUP BY c.party_id, c.direction, c.to_ccy, c.acc_period, c.shipment_id, c.fee_code, c.ccy,
-                    fx.num, fx.den, fx.valid_on, fx.via
-        ), s0 AS (               -- how many statements: one per party, direction and currency
-          SELECT count(*)::integer AS n FROM (SELECT DISTINCT c.party_id, c.direction, c.to_ccy FROM c) x
-        ), n AS (                -- their numbers: the next ones of the year, the counter row locked
-          UPDATE cbl.statement_counter sc SET last_seq = sc.last_seq + s0.n
-            FROM s0
-           WHERE sc.year = $4 AND s0.n > 0
-          RETURNING sc.last_seq - s0.n AS base
-        ), l AS (                 -- statement and line numbers (one sort for both)
-          SELECT l0.*, n.base + dense_rank() OVER (ORDER BY l0.party_id, l0.direction, l0.to_ccy)::integer AS seq,
-                 row_number() OVER (PARTITION BY l0.party_id, l0.direction, l0.to_ccy
-                                    ORDER BY l0.acc_period <> $1, l0.acc_period, l0.shipment_id, l0.fee_code, l0.ccy,
-                                             l0.valid_on, l0.num, l0.den, l0.via)::integer AS line_no
-            FROM l0 CROSS JOIN n
-        ), lr AS MATERIALIZED (   -- converted and rounded; the number as cbl.format_statement_no() writes it
-          SELECT l.*,
-                 $4::text || '-' || CASE WHEN l.seq < 1000000 THEN lpad(l.seq::text, 6, '0') ELSE l.seq::text END
-                   AS statement_no,
-                 cbl.round(CASE WHEN l.ccy = l.to_ccy THEN l.charge_amount
-                                WHEN l.num IS NULL THEN cbl.settlement_missing_rate(l.ccy, l.to_ccy, l.acc_date, l.party_id)
-                                ELSE cbl.amount_exchange(l.charge_amount, l.to_ccy, l.num, l.den) END) AS amount
-            FROM l
-        ), ih AS (
-          INSERT INTO cbl.statement (party_id, year, seq, period_start, statement_date, direction, currency, total,
-                                     line_count, charge_count, run_id)
-          SELECT lr.party_id, $4, lr.seq, $1, ($1 + interval '1 month' - interval '1 day')::date, lr.direction,
-                 lr.to_ccy, cbl.sum(lr.amount), count(*)::integer, sum(lr.charge_count)::integer, $6
-            FROM lr
-           GROUP BY lr.seq, lr.party_id, lr.direction, lr.to_ccy
-          RETURNING 1
-        ), il AS (
-          INSERT INTO cbl.statement_line (party_id, statement_no, line_no, kind, accrual_period, shipment_id, fee_code,
-                                          direction, charge_count, charge_amount, fx_rate_num, fx_rate_den,
-                                          fx_rate_date, fx_via, amount)
-          SELECT lr.party_id, lr.statement_no, lr.line_no,
-                 CASE WHEN lr.acc_period = $1 THEN 'charge' ELSE 'adjustment' END, lr.acc_period, lr.shipment_id,
-                 lr.fee_code, lr.direction, lr.charge_count, lr.charge_amount, lr.num, lr.den, lr.valid_on, lr.via,
-                 lr.amount
-            FROM lr
-          RETURNING 1
-        )
-        SELECT (SELECT count(*) FROM c)::integer, (SELECT count(*) FROM ih)::integer, (SELECT count(*) FROM il)::integer,
-               a.tids, a.shipment_ids, a.charge_nos, a.statement_nos, a.line_nos
-          -- (the order only makes the update faster: the arrays are aligned in any case)
-          FROM (SELECT array_agg(k.tid) AS tids, array_agg(k.shipment_id) AS shipment_ids,
-                       array_agg(k.charge_no) AS charge_nos, array_agg(k.statement_no) AS statement_nos,
-                       array_agg(k.line_no) AS line_nos
-                  FROM (SELECT u.* FROM (SELECT unnest(lr.tids) AS tid, lr.shipment_id, unnest(lr.charge_nos) AS charge_no,
-                                                lr.statement_no, lr.line_no
-                                           FROM lr) u
-                         ORDER BY u.tid) k) a
-      $sql$, filter)
-      INTO charges, statements, lines, tids, shipment_ids, charge_nos, statement_nos, line_nos
-      USING period_start, end_at, time_zone, year, party_id, run_id;
-      -- Mark the charges settled, in the order they lie in the table: each
-      -- by its place (ctid) and key, still open.  A charge changed since it
-      -- was read is a new row version elsewhere, so it is not found.
-      WITH u AS (
-        UPDATE cbl.charge x
-           SET status = 'settled', statement_no = u.statement_no, statement_line_no = u.line_no
-          FROM unnest(tids, shipment_ids, charge_nos, statement_nos, line_nos)
-               AS u (tid, shipment_id, charge_no, statement_no, line_no)
-         WHERE x.ctid = u.tid AND x.shipment_id = u.shipment_id AND x.charge_no = u.charge_no AND x.status = 'open'
+  BEGIN
+    EXECUTE format($sql$
+      WITH c AS MATERIALIZED (  -- the open charges: not voided, taken by no settlement mark
+        SELECT ch.shipment_id, ch.charge_no, ch.party_id, ch.direction, ch.fee_code, ch.amount,
+               cbl.currency(ch.amount) AS ccy,
+               coalesce(p.billing_currency, cbl.currency(ch.amount)) AS to_ccy,
+               (ch.accrued_at AT TIME ZONE $3)::date AS acc_date,
+               date_trunc('month', ch.accrued_at AT TIME ZONE $3)::date AS acc_period
+          FROM cbl.charge ch
+          JOIN cbl.party p ON p.id = ch.party_id
+         WHERE ch.voided_at IS NULL AND ch.accrued_at < $2 AND %s
+           AND NOT EXISTS (SELECT 1 FROM cbl.settlement_mark m
+                            WHERE m.party_id = ch.party_id
+                              AND (m.period_start = $1
+                                   OR (m.charges_through >= ch.charge_no AND m.settled_before > ch.accrued_at)))
+      ), fx AS MATERIALIZED (
+        SELECT x.ccy, x.to_ccy, x.acc_date, r.num, r.den, r.valid_on, r.via
+          FROM (SELECT DISTINCT c.ccy, c.to_ccy, c.acc_date FROM c WHERE c.ccy <> c.to_ccy) x
+          LEFT JOIN LATERAL cbl.fx_factor(x.ccy, x.to_ccy, x.acc_date, cbl.get_setting('fx_pivot_currency')) r ON true
+      ), l0 AS (                -- the lines: charges of one party, direction, statement currency, period,
+                                -- shipment, fee code, currency and rate, grouped in the order they are numbered
+        SELECT c.party_id, c.direction, c.to_ccy, c.acc_period <> $1 AS late, c.acc_period, c.shipment_id,
+               c.fee_code, c.ccy, fx.valid_on, fx.num, fx.den, fx.via, cbl.sum(c.amount) AS charge_amount,
+               count(*)::integer AS charge_count, min(c.acc_date) AS acc_date,
+               array_agg(c.charge_no) AS charge_nos, max(c.charge_no) AS max_no
+          FROM c LEFT JOIN fx ON fx.ccy = c.ccy AND fx.to_ccy = c.to_ccy AND fx.acc_date = c.acc_date
+         GROUP BY c.party_id, c.direction, c.to_ccy, c.acc_period <> $1, c.acc_period, c.shipment_id, c.fee_code,
+                  c.ccy, fx.valid_on, fx.num, fx.den, fx.via
+      ), lr AS MATERIALIZED (   -- numbered (statements from 1, lines from 1 in each), converted and rounded
+        SELECT l0.*,
+               dense_rank() OVER (ORDER BY l0.party_id, l0.direction, l0.to_ccy)::integer AS r,
+               row_number() OVER (PARTITION BY l0.party_id, l0.direction, l0.to_ccy
+                                  ORDER BY l0.late, l0.acc_period, l0.shipment_id, l0.fee_code, l0.ccy,
+                                           l0.valid_on, l0.num, l0.den, l0.via)::integer AS line_no,
+               cbl.round(CASE WHEN l0.ccy = l0.to_ccy THEN l0.charge_amount
+                              WHEN l0.num IS NULL THEN cbl.settlement_missing_rate(l0.ccy, l0.to_ccy, l0.acc_date, l0.party_id)
+                              ELSE cbl.amount_exchange(l0.charge_amount, l0.to_ccy, l0.num, l0.den) END) AS amount
+          FROM l0
+      ), n AS (                 -- the statements' numbers: the next ones of the year, the counter row locked
+        UPDATE cbl.statement_counter sc SET last_seq = sc.last_seq + x.n
+          FROM (SELECT max(lr.r) AS n FROM lr) x
+         WHERE sc.year = $4 AND x.n > 0
+        RETURNING sc.last_seq - x.n AS base
+      ), ih AS (
+        INSERT INTO cbl.statement (party_id, year, seq, period_start, statement_date, direction, currency, total,
+                                   line_count, charge_count, run_id)
+        SELECT lr.party_id, $4, n.base + lr.r, $1, ($1 + interval '1 month' - interval '1 day')::date, lr.direction,
+               lr.to_ccy, cbl.sum(lr.amount), count(*)::integer, sum(lr.charge_count)::integer, $6
+          FROM lr CROSS JOIN n
+         GROUP BY n.base, lr.r, lr.party_id, lr.direction, lr.to_ccy
+        RETURNING 1
+      ), il AS (                -- the number as cbl.format_statement_no() writes it
+        INSERT INTO cbl.statement_line (party_id, statement_no, line_no, kind, accrual_period, shipment_id, fee_code,
+                                        direction, charge_count, charge_amount, fx_rate_num, fx_rate_den,
+                                        fx_rate_date, fx_via, amount, charge_nos)
+        SELECT lr.party_id,
+               $4::text || '-' || CASE WHEN n.base + lr.r < 1000000 THEN lpad((n.base + lr.r)::text, 6, '0')
+                                       ELSE (n.base + lr.r)::text END,
+               lr.line_no, CASE WHEN lr.late THEN 'adjustment' ELSE 'charge' END, lr.acc_period, lr.shipment_id,
+               lr.fee_code, lr.direction, lr.charge_count, lr.charge_amount, lr.num, lr.den, lr.valid_on, lr.via,
+               lr.amount, lr.charge_nos
+          FROM lr CROSS JOIN n
+        RETURNING 1
+      ), im AS (                -- what each party's settlement took
+        INSERT INTO cbl.settlement_mark (party_id, period_start, charges_through, settled_before, run_id)
+        SELECT lr.party_id, $1, max(lr.max_no), $2, $6
+          FROM lr
+         GROUP BY lr.party_id
         RETURNING 1
       )
-      SELECT count(*)::integer INTO settled FROM u;
-      IF settled <> charges THEN
-        RAISE EXCEPTION 'charges changed while they were being settled'
-          USING ERRCODE = 'serialization_failure',
-                DETAIL = format('%s charges were read, %s were still open and unchanged when they were marked settled.',
-                                charges, settled);
-      END IF;
-      RETURN NEXT;
-      RETURN;
-    EXCEPTION
-      WHEN serialization_failure THEN
-        IF attempt = 5 THEN
-          RAISE;
-        END IF;
-      WHEN SQLSTATE 'LG003' THEN
-        -- the missing rate, without the statement it was found in as context
-        GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
-        RAISE EXCEPTION USING ERRCODE = 'LG003', MESSAGE = msg, DETAIL = detail, HINT = hint;
-    END;
-  END LOOP;
+      SELECT (SELECT coalesce(sum(lr.charge_count), 0) FROM lr)::integer, (SELECT count(*) FROM ih)::integer,
+             (SELECT count(*) FROM il)::integer
+    $sql$, filter)
+    INTO charges, statements, lines
+    USING period_start, end_at, time_zone, year, party_id, run_id, coalesce(last_through, 0),
+          coalesce(last_before, '-infinity'::timestamptz);
+  EXCEPTION
+    WHEN SQLSTATE 'LG003' THEN
+      -- the missing rate, without the statement it was found in as context
+      GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+      RAISE EXCEPTION USING ERRCODE = 'LG003', MESSAGE = msg, DETAIL = detail, HINT = hint;
+  END;
+  RETURN NEXT;
 END $$;
 COMMENT ON FUNCTION cbl.settlement_write(date, timestamptz, text, integer, bigint, boolean, bigint) IS
-  'internal: writes the statements of a period for one party, or all non-agents, or all agents, set-based; returns the charges settled, statements and lines written';
+  'internal: writes the statements and settlement marks of a period for one party, or all non-agents, or all agents, set-based, under a SHARE lock on cbl.charge; returns the charges settled, statements and lines written';
 REVOKE ALL ON FUNCTION cbl.settlement_write(date, timestamptz, text, integer, bigint, boolean, bigint) FROM PUBLIC;
 
 -- Settling one party (of a period already checked and locked): an agent's
@@ -618,14 +614,17 @@ BEGIN
       USING ERRCODE = 'LG020';
   END IF;
   IF pty.kind = 'agent'
-     AND NOT EXISTS (SELECT 1 FROM cbl.statement st WHERE st.party_id = pty.id AND st.period_start = settlement_party.period_start) THEN
+     AND NOT EXISTS (SELECT 1 FROM cbl.settlement_mark st WHERE st.party_id = pty.id AND st.period_start = settlement_party.period_start) THEN
     SELECT count(*), min(cp.kind || ' ' || cp.code) INTO waiting, example
       FROM cbl.shipment s
-      JOIN cbl.charge ch ON ch.shipment_id = s.id AND ch.status = 'open' AND ch.accrued_at < end_at
+      JOIN cbl.charge ch ON ch.shipment_id = s.id AND ch.voided_at IS NULL AND ch.accrued_at < end_at
+                        AND NOT EXISTS (SELECT 1 FROM cbl.settlement_mark m
+                                         WHERE m.party_id = ch.party_id AND m.charges_through >= ch.charge_no
+                                           AND m.settled_before > ch.accrued_at)
       JOIN cbl.party cp ON cp.id = ch.party_id AND cp.kind <> 'agent'
      WHERE s.agent_id = pty.id
-       AND NOT EXISTS (SELECT 1 FROM cbl.statement st WHERE st.party_id = ch.party_id
-                                                         AND st.period_start = settlement_party.period_start);
+       AND NOT EXISTS (SELECT 1 FROM cbl.settlement_mark st WHERE st.party_id = ch.party_id
+                                                               AND st.period_start = settlement_party.period_start);
     IF waiting > 0 THEN
       RAISE EXCEPTION 'the commission of agent % for % needs the other parties of its shipments settled first',
                       pty.code, to_char(period_start, 'YYYY-MM')
@@ -796,3 +795,22 @@ COMMENT ON COLUMN cbl.v_statement_line.fx_rate_date IS 'day the rate dates from;
 COMMENT ON COLUMN cbl.v_statement_line.fx_via IS 'pivot currency of a crossed rate; NULL otherwise';
 COMMENT ON COLUMN cbl.v_statement_line.currency IS 'ISO 4217 currency of the statement';
 COMMENT ON COLUMN cbl.v_statement_line.amount IS 'amount of the line in the statement currency, rounded to its minor unit';
+
+CREATE VIEW cbl.v_charge_line AS
+SELECT l.shipment_id,
+       c.charge_no,
+       l.party_id,
+       s.period_start,
+       l.statement_no,
+       l.line_no
+  FROM cbl.statement_line l
+  JOIN cbl.statement s ON s.party_id = l.party_id AND s.statement_no = l.statement_no
+ CROSS JOIN LATERAL unnest(l.charge_nos) AS c (charge_no);
+COMMENT ON VIEW cbl.v_charge_line IS
+  'for BI: the statement line each settled charge is on, one row per settled charge (join cbl.v_charge or cbl.charge on shipment_id and charge_no); standard SQL types';
+COMMENT ON COLUMN cbl.v_charge_line.shipment_id IS 'shipment of the charge';
+COMMENT ON COLUMN cbl.v_charge_line.charge_no IS 'number of the charge (cbl.charge.charge_no)';
+COMMENT ON COLUMN cbl.v_charge_line.party_id IS 'party of the charge and the statement';
+COMMENT ON COLUMN cbl.v_charge_line.period_start IS 'first day of the period whose settlement took the charge';
+COMMENT ON COLUMN cbl.v_charge_line.statement_no IS 'the statement the charge is on';
+COMMENT ON COLUMN cbl.v_charge_line.line_no IS 'the line of that statement the charge is behind';

@@ -181,7 +181,18 @@ BEGIN
    WHERE r.run_id = settlement_run_parties.run_id;
   SELECT coalesce(array_agg(p.id ORDER BY p.kind = 'agent', p.id), '{}') INTO ids
     FROM cbl.party p
-   WHERE EXISTS (SELECT 1 FROM cbl.charge ch WHERE ch.party_id = p.id AND ch.status = 'open' AND ch.accrued_at < per.end_at)
+    -- (its last settlement: its charges numbered up to charges_through and
+    -- accrued before settled_before are settled or voided, so only those
+    -- numbered or accrued later are read, not the party's history)
+    LEFT JOIN LATERAL (SELECT m.charges_through, m.settled_before FROM cbl.settlement_mark m
+                        WHERE m.party_id = p.id ORDER BY m.charges_through DESC LIMIT 1) lm ON true
+   WHERE EXISTS (SELECT 1 FROM cbl.charge ch
+                  WHERE ch.party_id = p.id AND ch.voided_at IS NULL AND ch.accrued_at < per.end_at
+                    AND (ch.charge_no > coalesce(lm.charges_through, 0)
+                         OR ch.accrued_at >= coalesce(lm.settled_before, '-infinity'::timestamptz))
+                    AND NOT EXISTS (SELECT 1 FROM cbl.settlement_mark m
+                                     WHERE m.party_id = ch.party_id AND m.charges_through >= ch.charge_no
+                                       AND m.settled_before > ch.accrued_at))
       OR (p.kind = 'agent' AND EXISTS (SELECT 1 FROM cbl.commission_rule c WHERE c.agent_id = p.id));
   UPDATE cbl.settlement_run r SET parties_total = cardinality(ids) WHERE r.run_id = settlement_run_parties.run_id;
   RETURN ids;

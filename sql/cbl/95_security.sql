@@ -225,6 +225,8 @@ SET search_path = pg_catalog, pg_temp AS $$
     ('cbl_finance', 'table', 'cbl.invoice_reconciliation', '{SELECT,INSERT,UPDATE,DELETE}'),
     ('cbl_finance', 'table', 'cbl.statement', '{SELECT,INSERT,UPDATE}'),
     ('cbl_finance', 'table', 'cbl.statement_line', '{SELECT,INSERT}'),
+    ('cbl_finance', 'table', 'cbl.settlement_mark', '{SELECT,INSERT}'),
+    ('cbl_finance', 'table', 'cbl.v_charge_line', '{SELECT}'),
     ('cbl_finance', 'table', 'cbl.period', '{SELECT,INSERT,UPDATE}'),
     ('cbl_finance', 'table', 'cbl.statement_counter', '{SELECT,INSERT,UPDATE}'),
     ('cbl_finance', 'table', 'cbl.settlement_run', '{SELECT,INSERT,UPDATE}'),
@@ -276,7 +278,8 @@ SET search_path = pg_catalog, pg_temp AS $$
     ('cbl_partner', 'table', 'cbl.v_exception', '{SELECT}'),
     ('cbl_partner', 'table', 'cbl.charge', '{SELECT}'),
     ('cbl_partner', 'table', 'cbl.statement', '{SELECT}'),
-    ('cbl_partner', 'table', 'cbl.statement_line', '{SELECT}')
+    ('cbl_partner', 'table', 'cbl.statement_line', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.settlement_mark', '{SELECT}')
   ) AS g(role, kind, object, privileges)
 $$;
 COMMENT ON FUNCTION cbl.role_grants() IS
@@ -402,6 +405,15 @@ BEGIN
       USING (true) WITH CHECK (true);
     DROP POLICY IF EXISTS cbl_partner_own ON cbl.statement_line;
     CREATE POLICY cbl_partner_own ON cbl.statement_line FOR SELECT TO cbl_partner
+      USING (party_id = ANY ((SELECT cbl.login_party_ids())::bigint[]));
+  END IF;
+  IF to_regclass('cbl.settlement_mark') IS NOT NULL THEN
+    ALTER TABLE cbl.settlement_mark ENABLE ROW LEVEL SECURITY;
+    DROP POLICY IF EXISTS cbl_staff_all ON cbl.settlement_mark;
+    CREATE POLICY cbl_staff_all ON cbl.settlement_mark TO cbl_admin, cbl_operator, cbl_finance, cbl_reader
+      USING (true) WITH CHECK (true);
+    DROP POLICY IF EXISTS cbl_partner_own ON cbl.settlement_mark;
+    CREATE POLICY cbl_partner_own ON cbl.settlement_mark FOR SELECT TO cbl_partner
       USING (party_id = ANY ((SELECT cbl.login_party_ids())::bigint[]));
   END IF;
 END $$;

@@ -23,6 +23,6 @@ SELECT g.party_id, g.party_id || '/' || g.direction || '/' || g.to_ccy,
           LEFT JOIN bench_settle.rate r
                  ON r.day = (ch.accrued_at AT TIME ZONE 'UTC')::date AND r.from_ccy = cbl.currency(ch.amount)
                 AND r.to_ccy = coalesce(p.billing_currency, cbl.currency(ch.amount))
-         WHERE ch.status = 'open'
+         WHERE ch.voided_at IS NULL
            AND ch.accrued_at >= TIMESTAMPTZ '2025-03-01 00:00:00+00' AND ch.accrued_at < TIMESTAMPTZ '2025-04-01 00:00:00+00'
          GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) g;

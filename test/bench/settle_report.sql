@@ -8,8 +8,7 @@ SELECT t.pass, extract(epoch FROM t.t1 - t.t0) AS seconds FROM bench_settle.timi
 
 SELECT p.pass,
        CASE p.pass WHEN 'baseline' THEN 'bare INSERT ... SELECT ... GROUP BY writing the lines'
-                   WHEN 'settle' THEN 'cbl.settle: lines, statements, numbers, charges settled, period closed'
-                   ELSE '(information) bare UPDATE marking the charges settled, as cbl.settle does' END AS what,
+                   ELSE 'cbl.settle: lines naming their charges, statements, numbers, marks, period closed' END AS what,
        (SELECT charges FROM bench_settle.size) AS charges,
        (SELECT count(*) FROM bench_settle.line_baseline) AS lines,
        to_char(p.seconds, 'FM99990.00') AS seconds,
@@ -43,15 +42,23 @@ SELECT 'lines of cbl.settle = lines of the baseline' AS "check",
        CASE WHEN (SELECT count(*) FROM s) = (SELECT count(*) FROM b) AND (SELECT count(*) FROM b) > 0
              AND NOT EXISTS (SELECT * FROM s EXCEPT ALL SELECT * FROM b) THEN 'ok' ELSE 'WRONG' END AS result
 UNION ALL
-SELECT 'every charge settled, on a line of its shipment and fee code',
-       (SELECT count(*) FROM cbl.charge WHERE status = 'settled') || ' of ' || (SELECT charges FROM bench_settle.size)
-         || ' settled, ' || count(*) FILTER (WHERE l.line_no IS NULL) || ' on a wrong or missing line',
-       CASE WHEN (SELECT count(*) FROM cbl.charge WHERE status = 'settled') = (SELECT charges FROM bench_settle.size)
-             AND count(*) FILTER (WHERE l.line_no IS NULL) = 0 THEN 'ok' ELSE 'WRONG' END
-  FROM cbl.charge c
-  LEFT JOIN cbl.statement_line l ON l.party_id = c.party_id AND l.statement_no = c.statement_no
-                                AND l.line_no = c.statement_line_no AND l.shipment_id = c.shipment_id
-                                AND l.fee_code = c.fee_code
+SELECT 'every charge settled (a settlement mark covers it), on exactly one line, of its shipment and fee code',
+       count(*) FILTER (WHERE k.settled) || ' of ' || (SELECT charges FROM bench_settle.size)
+         || ' settled, ' || count(*) FILTER (WHERE k.n <> 1 OR k.wrong > 0) || ' on a wrong, missing or second line',
+       CASE WHEN count(*) FILTER (WHERE k.settled) = (SELECT charges FROM bench_settle.size)
+             AND count(*) FILTER (WHERE k.n <> 1 OR k.wrong > 0) = 0 THEN 'ok' ELSE 'WRONG' END
+  FROM (SELECT c.shipment_id, c.charge_no,
+               EXISTS (SELECT 1 FROM cbl.settlement_mark m
+                        WHERE m.party_id = c.party_id AND m.charges_through >= c.charge_no
+                          AND m.settled_before > c.accrued_at) AND c.voided_at IS NULL AS settled,
+               count(x.line_no) AS n,
+               count(*) FILTER (WHERE x.line_no IS NOT NULL AND (l.fee_code IS DISTINCT FROM c.fee_code
+                                                                 OR x.party_id <> c.party_id)) AS wrong
+          FROM cbl.charge c
+          LEFT JOIN cbl.v_charge_line x ON x.shipment_id = c.shipment_id AND x.charge_no = c.charge_no
+          LEFT JOIN cbl.statement_line l ON l.party_id = x.party_id AND l.statement_no = x.statement_no
+                                        AND l.line_no = x.line_no
+         GROUP BY c.shipment_id, c.charge_no, c.party_id, c.accrued_at, c.voided_at) k
 UNION ALL
 SELECT 'charges behind each line = its charge_count and charge_amount',
        count(*) FILTER (WHERE x.n IS DISTINCT FROM l.charge_count OR x.total IS DISTINCT FROM l.charge_amount::text)
@@ -59,9 +66,11 @@ SELECT 'charges behind each line = its charge_count and charge_amount',
        CASE WHEN count(*) FILTER (WHERE x.n IS DISTINCT FROM l.charge_count
                                      OR x.total IS DISTINCT FROM l.charge_amount::text) = 0 THEN 'ok' ELSE 'WRONG' END
   FROM cbl.statement_line l
-  LEFT JOIN (SELECT c.party_id, c.statement_no, c.statement_line_no, count(*)::integer AS n, cbl.sum(c.amount)::text AS total
-               FROM cbl.charge c GROUP BY 1, 2, 3) x
-    ON x.party_id = l.party_id AND x.statement_no = l.statement_no AND x.statement_line_no = l.line_no
+  LEFT JOIN (SELECT v.party_id, v.statement_no, v.line_no, count(*)::integer AS n, cbl.sum(c.amount)::text AS total
+               FROM cbl.v_charge_line v
+               JOIN cbl.charge c ON c.shipment_id = v.shipment_id AND c.charge_no = v.charge_no
+              GROUP BY 1, 2, 3) x
+    ON x.party_id = l.party_id AND x.statement_no = l.statement_no AND x.line_no = l.line_no
 UNION ALL
 SELECT 'statement totals are the sums of their lines',
        count(*) FILTER (WHERE st.total::text IS DISTINCT FROM x.total OR st.line_count <> x.n) || ' of ' || count(*) || ' differ',
@@ -75,7 +84,7 @@ UNION ALL
 SELECT 'statement numbers 1..n without gaps, one statement per customer and currency',
        count(*) || ' statements numbered ' || min(st.seq) || ' to ' || max(st.seq),
        CASE WHEN min(st.seq) = 1 AND max(st.seq) = count(*) AND count(DISTINCT st.seq) = count(*)
-             AND count(*) = (SELECT count(DISTINCT (c.party_id, c.statement_no)) FROM cbl.charge c) THEN 'ok' ELSE 'WRONG' END
+             AND count(*) = (SELECT count(DISTINCT (c.party_id, c.statement_no)) FROM cbl.v_charge_line c) THEN 'ok' ELSE 'WRONG' END
   FROM cbl.statement st
 UNION ALL
 SELECT 'period 2025-03 closed', string_agg(status, ','),

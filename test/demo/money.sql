@@ -185,10 +185,10 @@ SELECT * FROM cbl.ingest_events((
 SELECT party_code, direction, fee_code, amount, currency, accrual_date, origin, trigger_key
   FROM cbl.v_charge WHERE shipment_reference = 'NW-2604-05' ORDER BY fee_code;
 \echo 'Charges by hand: the import job''s customs brokerage fee, and a documents fee waived again:'
-SELECT shipment_id IS NOT NULL AS added, fee_code, amount, origin, status
+SELECT c.shipment_id IS NOT NULL AS added, c.fee_code, c.amount, c.origin, cbl.charge_status(c) AS status
   FROM cbl.add_charge('NW-2604-05', NULL, 'receivable', 'CUS', '35.00 EUR', '2026-04-22 11:00+00',
-                      note => 'customs brokerage, 1 declaration');
-SELECT c.fee_code, c.amount, c.status, c.void_reason
+                      note => 'customs brokerage, 1 declaration') c;
+SELECT c.fee_code, c.amount, cbl.charge_status(c) AS status, c.void_reason
   FROM cbl.add_charge('NW-2604-05', NULL, 'receivable', 'DOC', '5.00 EUR', '2026-04-22 11:00+00',
                       note => 'paper documents') d,
        cbl.void_charge(d.shipment_id, d.charge_no, 'waived: the documents came electronically') c;
@@ -306,7 +306,10 @@ SELECT count(*) AS statements_before FROM cbl.statement \gset
 SELECT count(*) AS returned FROM cbl.settle('2026-04-01');
 SELECT count(*) - :statements_before AS new_statements FROM cbl.statement;
 SELECT count(*) FILTER (WHERE status = 'open') AS open_april_charges,
-       count(*) FILTER (WHERE status = 'settled') AS settled_april_charges
-  FROM cbl.charge WHERE accrued_at >= '2026-04-01 00:00+00' AND accrued_at < '2026-05-01 00:00+00';
+       count(*) FILTER (WHERE status = 'settled') AS settled_april_charges,
+       count(*) FILTER (WHERE status = 'settled' AND NOT EXISTS (SELECT 1 FROM cbl.v_charge_line x
+                                                               WHERE x.shipment_id = c.shipment_id
+                                                                 AND x.charge_no = c.charge_no)) AS settled_on_no_line
+  FROM cbl.v_charge c WHERE accrued_at >= '2026-04-01 00:00+00' AND accrued_at < '2026-05-01 00:00+00';
 
 RESET timezone;

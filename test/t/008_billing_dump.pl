@@ -44,11 +44,16 @@ SELECT cbl.set_rating_input('B-1', '{"weight_kg": 10}');
 SELECT cbl.ingest_events('[
   {"source": "sky", "event_id": "1", "shipment": "B-1", "milestone": "PICKED_UP", "classifier": "ACT", "occurred_at": "2026-03-02T08:00:00Z"},
   {"source": "sky", "event_id": "2", "shipment": "B-2", "milestone": "PICKED_UP", "classifier": "ACT", "occurred_at": "2026-03-02T09:00:00Z"}]');
--- a re-weigh: adjustments; then the originals are settled (their rows move
--- behind the adjustments in the table); the fuel surcharge is voided (the
--- settled one reversed, the open adjustment voided)
+-- a re-weigh: adjustments; then the originals are noted (their rows move
+-- behind the adjustments in the table) and settled (by hand: a settlement
+-- mark per party, up to the last original); the fuel surcharge is voided
+-- (the settled one reversed, the open adjustment voided)
 SELECT cbl.set_rating_input('B-1', '{"weight_kg": 12}');
-UPDATE cbl.charge SET status = 'settled' WHERE origin = 'rated';
+UPDATE cbl.charge SET note = 'rated' WHERE origin = 'rated' AND adjusts_charge_no IS NULL;
+INSERT INTO cbl.period (period_start, time_zone) VALUES ('2026-03-01', 'UTC');
+INSERT INTO cbl.settlement_mark (party_id, period_start, charges_through, settled_before)
+SELECT c.party_id, '2026-03-01', max(c.charge_no), '2026-04-01 00:00+00'
+  FROM cbl.charge c WHERE c.origin = 'rated' AND c.adjusts_charge_no IS NULL GROUP BY c.party_id;
 SELECT cbl.void_charge(c.shipment_id, c.charge_no, 'credit') FROM cbl.charge c
  WHERE c.trigger_key IN ('PICKED_UP:bill_sell_card:FSC', 'PICKED_UP:bill_sell_card:FSC:2');
 SELECT cbl.add_charge('B-1', NULL, 'receivable', 'PAL', '12.00 EUR', '2026-03-03 00:00+00', note => 'two pallets');
@@ -66,8 +71,9 @@ SELECT framework, milestone, action, card FROM cbl.billing_trigger ORDER BY 1, 2
 SELECT shipment_id, rating, duty, revision FROM cbl.shipment_rating_input ORDER BY 1;
 SELECT shipment_id, milestone, action, status, rated_at, input_revision, rate_card, problem FROM cbl.billing_accrual ORDER BY 1, 2, 3;
 SELECT shipment_id, charge_no, party_id, direction, fee_code, amount, accrued_at, origin, rate_card, rate_card_version,
-       step, reference, trigger_key, adjusts_charge_no, status, voided_at, void_reason, note, created_at
-  FROM cbl.charge ORDER BY 1, 2;
+       step, reference, trigger_key, adjusts_charge_no, cbl.charge_status(c), voided_at, void_reason, note, created_at
+  FROM cbl.charge c ORDER BY 1, 2;
+SELECT party_id, period_start, charges_through, settled_before FROM cbl.settlement_mark ORDER BY 1, 2;
 SELECT id, carrier_id, invoice_no, invoice_date, currency, document, content_hash, reconciled_at, tolerance_abs FROM cbl.carrier_invoice ORDER BY 1;
 SELECT * FROM cbl.carrier_invoice_line ORDER BY 1, 2;
 SELECT invoice_id, item_no, line_no, shipment_id, charge_no, fee_code, expected, invoiced, variance, outcome FROM cbl.invoice_reconciliation ORDER BY 1, 2;
@@ -106,7 +112,7 @@ is( $node->safe_psql('dst', q{SELECT cbl.set_rating_input('B-2', '{"weight_kg": 
 is( $node->safe_psql('dst', q{SELECT count(*) = count(DISTINCT charge_no) FROM cbl.charge}),
 	't', 'charge numbers do not collide after the restore');
 my ($ret, $stdout, $stderr) = $node->psql('dst',
-	q{UPDATE cbl.charge SET amount = '1 EUR' WHERE status = 'settled'});
+	q{UPDATE cbl.charge c SET amount = '1 EUR' WHERE cbl.charge_status(c) = 'settled'});
 like($stderr, qr/is settled and cannot be changed/, 'a settled charge is still final after the restore');
 
 $node->stop;

@@ -136,9 +136,10 @@ my %queries = (
 	    FROM cbl.statement_line l JOIN cbl.shipment sh ON sh.id = l.shipment_id
 	   ORDER BY l.statement_no, l.line_no},
 	'charges' => q{
-	  SELECT sh.reference, p.code, c.direction, c.fee_code, c.amount, c.origin, c.status, c.statement_no,
-	         c.statement_line_no, c.trigger_key
+	  SELECT sh.reference, p.code, c.direction, c.fee_code, c.amount, c.origin, cbl.charge_status(c), x.statement_no,
+	         x.line_no, c.trigger_key
 	    FROM cbl.charge c JOIN cbl.shipment sh ON sh.id = c.shipment_id JOIN cbl.party p ON p.id = c.party_id
+	    LEFT JOIN cbl.v_charge_line x ON x.shipment_id = c.shipment_id AND x.charge_no = c.charge_no
 	   ORDER BY sh.reference, c.charge_no},
 	'numbers' => q{
 	  SELECT year, count(*), max(seq), (SELECT last_seq FROM cbl.statement_counter c WHERE c.year = s.year)
@@ -151,7 +152,7 @@ for my $what (sort keys %queries)
 	is($crash, $clean, "$what after the crash and re-run = $what of the uninterrupted run");
 }
 is( $node->safe_psql('crash',
-		q{SELECT count(*) FROM cbl.charge WHERE status <> 'settled'}),
+		q{SELECT count(*) FROM cbl.charge c WHERE cbl.charge_status(c) <> 'settled'}),
 	'0', 'every charge is settled');
 
 $node->stop;

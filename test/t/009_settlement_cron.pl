@@ -88,8 +88,10 @@ like($run, qr/^done\|t\|1\|1\|\{"receivable": \{"EUR": 99.50\}\}\|t\|/,
   or diag($run);
 note("cbl.settlement_run of the job: $run");
 is( $node->safe_psql(
-		'postgres', q{SELECT s.status || ' ' || st.total
-		  FROM cbl.charge s JOIN cbl.statement st ON st.party_id = s.party_id AND st.statement_no = s.statement_no}),
+		'postgres', q{SELECT cbl.charge_status(s) || ' ' || st.total
+		  FROM cbl.charge s
+		  JOIN cbl.v_charge_line x ON x.shipment_id = s.shipment_id AND x.charge_no = s.charge_no
+		  JOIN cbl.statement st ON st.party_id = x.party_id AND st.statement_no = x.statement_no}),
 	'settled 99.50 EUR',
 	'the charge is settled on a statement');
 
