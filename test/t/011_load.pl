@@ -217,13 +217,17 @@ is( $q->(q{SELECT count(*) FROM cbl.shipment s
 # exactly its charges, each statement exactly its lines.
 my $invariants = q{
 SELECT (SELECT count(*) FROM cbl.charge c
-         WHERE (c.status = 'settled') <> (c.statement_no IS NOT NULL AND c.statement_line_no IS NOT NULL))
+         WHERE (cbl.charge_status(c) = 'settled')
+               <> EXISTS (SELECT 1 FROM cbl.v_charge_line k
+                           WHERE k.shipment_id = c.shipment_id AND k.charge_no = c.charge_no))
+     + (SELECT count(*) FROM (SELECT shipment_id, charge_no FROM cbl.v_charge_line
+                               GROUP BY 1, 2 HAVING count(*) > 1) twice)
      + (SELECT count(*) FROM cbl.statement_line l
-         FULL JOIN (SELECT x.party_id, x.statement_no, x.statement_line_no, count(*)::integer AS n,
-                           cbl.sum(x.amount)::text AS total
-                      FROM cbl.charge x WHERE x.status = 'settled' GROUP BY 1, 2, 3) g
-           ON g.party_id = l.party_id AND g.statement_no = l.statement_no AND g.statement_line_no = l.line_no
-        WHERE l.line_no IS NULL OR g.n IS NULL OR g.n <> l.charge_count OR g.total <> l.charge_amount::text)
+         LEFT JOIN LATERAL (SELECT count(*)::integer AS n, cbl.sum(x.amount)::text AS total
+                              FROM unnest(l.charge_nos) k(charge_no)
+                              JOIN cbl.charge x ON x.shipment_id = l.shipment_id AND x.charge_no = k.charge_no
+                                                AND x.party_id = l.party_id) g ON true
+        WHERE g.n <> l.charge_count OR g.total IS DISTINCT FROM l.charge_amount::text)
      + (SELECT count(*) FROM cbl.statement s
          LEFT JOIN (SELECT party_id, statement_no, cbl.sum(amount)::text AS total, count(*)::integer AS lines,
                            sum(charge_count)::integer AS charges
@@ -238,8 +242,8 @@ my $during = $q->(q{
 	SELECT (SELECT count(*) FROM cbl.period WHERE status = 'closed') || ' months closed, '
 	    || (SELECT count(*) FROM cbl.statement) || ' statements, '
 	    || (SELECT count(*) FROM cbl.statement_line WHERE kind = 'adjustment') || ' adjustment lines (late charges), '
-	    || (SELECT count(*) FROM cbl.charge WHERE status = 'settled') || ' charges settled, '
-	    || (SELECT count(*) FROM cbl.charge WHERE status = 'open') || ' open, '
+	    || (SELECT count(*) FROM cbl.charge c WHERE cbl.charge_status(c) = 'settled') || ' charges settled, '
+	    || (SELECT count(*) FROM cbl.charge c WHERE cbl.charge_status(c) = 'open') || ' open, '
 	    || (SELECT count(*) FROM cbl.charge WHERE origin = 'adjustment') || ' re-rate adjustments'});
 note("during the load: $during");
 is( $q->(q{SELECT string_agg(DISTINCT status, ',') FROM cbl.settlement_run}),
@@ -253,14 +257,14 @@ for (my $i = 0; $i < 24; $i++)
 {
 	my $m = $q->(q{
 		SELECT coalesce(ld.open_month(NULL),
-		                CASE WHEN EXISTS (SELECT 1 FROM cbl.charge WHERE status = 'open')
+		                CASE WHEN EXISTS (SELECT 1 FROM cbl.charge c WHERE cbl.charge_status(c) = 'open')
 		                     THEN (SELECT max(period_start) FROM cbl.period) + interval '1 month' END)::date});
 	last if !defined $m || $m eq '';
 	my ($ret, $out, $err) = $node->psql('ld', "CALL cbl.run_monthly_settlement('$m')");
 	is($ret, 0, "the monthly run of $m after the load succeeds") or diag($err);
 	$left++;
 }
-is($q->(q{SELECT count(*) FROM cbl.charge WHERE status <> 'settled'}),
+is($q->(q{SELECT count(*) FROM cbl.charge c WHERE cbl.charge_status(c) <> 'settled'}),
 	'0', 'after settling every month: every charge is settled');
 is($q->($invariants), '0', '... each on exactly one line of one statement, and everything adds up');
 is( $q->(q{SELECT count(*) FROM (SELECT party_id, period_start, direction, currency FROM cbl.statement
