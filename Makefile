@@ -82,6 +82,7 @@ REGRESS = \
 	event_ingest \
 	ingest_property \
 	ingest_large \
+	partition \
 	exceptions \
 	views \
 	rating \
