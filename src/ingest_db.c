@@ -29,6 +29,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
+#include "utils/relcache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -394,10 +395,12 @@ CblRelid(const char *name)
 }
 
 /*
- * Partitioned tables.  A partitioned index has no storage: a probe opens the
- * leaf partition that its first key column routes to (partitioned by that
- * column alone, as cbl.event is by shipment_id), with the leaf's own index
- * of the partitioned one.  Ingest probes in key order, so the keys of one
+ * Partitioned tables.  A probe opens the leaf partition that its first key
+ * column routes to (partitioned by that column alone, as cbl.event is by
+ * shipment_id), and reads it through the leaf's own index: its partition of
+ * the named index if the parent has one (a partitioned index has no
+ * storage), else the leaf's primary key (cbl.event's partitions each have
+ * theirs: 72_event.sql).  Ingest probes in key order, so the keys of one
  * partition come together and each leaf is opened once per probe.  Leaves
  * stay locked to the end of the transaction, as a query's would.
  */
@@ -459,12 +462,27 @@ ProbeLeafOpen(Probe *p, Oid leaf)
 	Oid			index;
 
 	p->heap = table_open(leaf, AccessShareLock);
-	index = index_get_partition(p->heap, p->parent_index);
+	index = OidIsValid(p->parent_index) ? index_get_partition(p->heap, p->parent_index) :
+		RelationGetPrimaryKeyIndex(p->heap);
 	if (!OidIsValid(index))
-		elog(ERROR, "partition %s of cbl.%s has no partition of index %s",
-			 RelationGetRelationName(p->heap), RelationGetRelationName(p->parent),
-			 get_rel_name(p->parent_index));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("partition %s of cbl.%s has no primary key",
+						RelationGetRelationName(p->heap), RelationGetRelationName(p->parent)),
+				 errhint("Make partitions with cbl.create_partitions(), or give yours the primary key (shipment_id, source, event_id, revision).")));
 	p->index = index_open(index, AccessShareLock);
+	{
+		PartitionKey key = RelationGetPartitionKey(p->parent);
+		const char *first = get_attname(RelationGetRelid(p->heap), p->index->rd_index->indkey.values[0], false);
+
+		if (IndexRelationGetNumberOfKeyAttributes(p->index) < p->nkeys ||
+			strcmp(first, get_attname(RelationGetRelid(p->parent), key->partattrs[0], false)) != 0)
+			elog(ERROR, "index %s of partition %s does not start with the partition key of cbl.%s",
+				 RelationGetRelationName(p->index), RelationGetRelationName(p->heap),
+				 RelationGetRelationName(p->parent));
+		for (int k = 0; k < p->nkeys; k++)
+			p->keys[k].sk_collation = p->index->rd_indcollation[k];
+	}
 	p->slot = table_slot_create(p->heap, NULL);
 	p->map = build_attrmap_by_name_if_req(RelationGetDescr(p->heap), RelationGetDescr(p->parent));
 	p->scan = index_beginscan(p->heap, p->index, p->snapshot, p->nkeys, 0);
@@ -480,15 +498,9 @@ ProbeOpenPartitioned(Probe *p, Oid relid, Oid index)
 	p->parent = table_open(relid, AccessShareLock);
 	p->parent_index = index;
 	key = RelationGetPartitionKey(p->parent);
-	{
-		Relation	ind = index_open(index, AccessShareLock);
-
-		if (key->strategy != PARTITION_STRATEGY_RANGE || key->partnatts != 1 ||
-			key->partattrs[0] != ind->rd_index->indkey.values[0])
-			elog(ERROR, "ingest supports cbl.%s partitioned by range of the first column of %s only",
-				 RelationGetRelationName(p->parent), RelationGetRelationName(ind));
-		index_close(ind, NoLock);
-	}
+	if (key->strategy != PARTITION_STRATEGY_RANGE || key->partnatts != 1 || key->partattrs[0] == 0)
+		elog(ERROR, "ingest supports cbl.%s partitioned by a range of one column only",
+			 RelationGetRelationName(p->parent));
 	p->heap = NULL;
 	p->index = NULL;
 	p->scan = NULL;
@@ -503,7 +515,7 @@ void
 ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *procs)
 {
 	Oid			relid = CblRelid(table);
-	Oid			indexid = CblRelid(index);
+	Oid			indexid;
 	AclResult	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
 
 	if (acl != ACLCHECK_OK)
@@ -515,27 +527,24 @@ ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *
 	p->parent = NULL;
 	p->map = NULL;
 	p->leaf = InvalidOid;
-	if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
-		ProbeOpenPartitioned(p, relid, indexid);
-	else
-	{
-		p->heap = table_open(relid, AccessShareLock);
-		p->index = index_open(indexid, AccessShareLock);
-	}
-	CommandCounterIncrement();
-	p->snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	p->nkeys = nkeys;
-	if (p->parent)
+	if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
 	{
-		/* the partitioned index: its collations, as its leaves' */
-		Relation	ind = index_open(indexid, AccessShareLock);
-
+		/* the named partitioned index, if the parent has it; else the leaves' primary keys */
+		ProbeOpenPartitioned(p, relid, get_relname_relid(index, get_namespace_oid("cbl", false)));
+		CommandCounterIncrement();
+		p->snapshot = RegisterSnapshot(GetTransactionSnapshot());
+		/* each leaf's index sets the collations */
 		for (int k = 0; k < nkeys; k++)
 			ScanKeyEntryInitialize(&p->keys[k], 0, k + 1, BTEqualStrategyNumber, InvalidOid,
-								   ind->rd_indcollation[k], procs[k], (Datum) 0);
-		index_close(ind, NoLock);
+								   InvalidOid, procs[k], (Datum) 0);
 		return;					/* the leaves open as keys route to them */
 	}
+	indexid = CblRelid(index);
+	p->heap = table_open(relid, AccessShareLock);
+	p->index = index_open(indexid, AccessShareLock);
+	CommandCounterIncrement();
+	p->snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	for (int k = 0; k < nkeys; k++)
 		ScanKeyEntryInitialize(&p->keys[k], 0, k + 1, BTEqualStrategyNumber, InvalidOid,
 							   p->index->rd_indcollation[k], procs[k], (Datum) 0);

@@ -11,8 +11,7 @@
 -- partition yet, so an insert never fails for want of one.
 --
 -- The monthly partitions are not members of the extension: pg_dump dumps
--- each (definition, data, its index attached to cbl.event_pkey) as an
--- ordinary table, and a restore puts every event back exactly once.  That is
+-- each (definition, data, its primary key) as an ordinary table, and a restore puts every event back exactly once.  That is
 -- also why CREATE EXTENSION makes none: a partition it made would be made
 -- again, for other months, by the CREATE EXTENSION of every restore, and
 -- clash with the dumped ones.  Run cbl.create_partitions() once after
@@ -103,6 +102,9 @@ BEGIN
     INSERT INTO pg_temp.cbl_partition_moving SELECT * FROM taken;
     GET DIAGNOSTICS moved = ROW_COUNT;
     EXECUTE format('CREATE TABLE cbl.%I PARTITION OF cbl.event FOR VALUES FROM (%s) TO (%s)', part, lo, hi);
+    -- each partition has the primary key (72_event.sql says why not the parent)
+    EXECUTE format('ALTER TABLE cbl.%I ADD CONSTRAINT %I PRIMARY KEY (shipment_id, source, event_id, revision)',
+                   part, part || '_pkey');
     EXECUTE format('COMMENT ON TABLE cbl.%I IS %L', part,
                    format('events of the shipments made in %s (UTC): a monthly partition of cbl.event, made by cbl.create_partitions()',
                           to_char(m, 'YYYY-MM')));
