@@ -15,6 +15,8 @@ SELECT cbl.shipment_id('2026-11-15', 7) = (((2026 * 12 + 10)::bigint << 40) | 7)
        cbl.shipment_month(cbl.shipment_id('2026-12-01', 0) - 1) AS month_of_the_id_before_december,
        cbl.shipment_id('2027-01-01', 0) - cbl.shipment_id('2026-12-01', 0) = 1099511627776 AS ids_per_month,
        cbl.shipment_month(cbl.shipment_id('2027-01-01', 1)) AS january;
+-- docs/scaling.md
+SELECT cbl.shipment_month(cbl.shipment_id('2026-11-15', 7));
 SELECT cbl.shipment_month(1) IS NULL AS small_id_has_no_month, cbl.shipment_month(-5) IS NULL AS negative_has_none,
        cbl.shipment_month(cbl.shipment_id('0001-01-01', 0)) AS first_month,
        cbl.shipment_month(cbl.shipment_id('99999-12-01', 1099511627775)) AS last_month;
