@@ -108,7 +108,7 @@ REGRESS = \
 	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
 
-ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan settle_concurrent
+ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan settle_concurrent partition_concurrent
 ISOLATION_OPTS = --inputdir=$(srcdir)/test
 
 TAP_TESTS = 1
