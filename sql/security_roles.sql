@@ -264,7 +264,7 @@ RESET ROLE;
 SELECT c.oid::regclass AS reader_reads_whole
   FROM pg_class c WHERE c.relnamespace = 'cbl'::regnamespace
    AND has_table_privilege('cbl_reader', c.oid, 'SELECT') AND NOT has_table_privilege('public', c.oid, 'SELECT')
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 SELECT c.oid::regclass AS relation, string_agg(a.attname, ' ' ORDER BY a.attnum) AS reader_reads_columns
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
  WHERE c.relnamespace = 'cbl'::regnamespace AND c.relkind IN ('r', 'p')
