@@ -82,6 +82,7 @@ REGRESS = \
 	event_ingest \
 	ingest_property \
 	ingest_large \
+	partition \
 	exceptions \
 	views \
 	rating \
@@ -108,7 +109,7 @@ REGRESS = \
 	drop_extension
 REGRESS_OPTS = --temp-config=$(srcdir)/test/regress.conf
 
-ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan settle_concurrent
+ISOLATION = fx_rate_upsert event_ingest_concurrent exception_scan settle_concurrent partition_concurrent
 ISOLATION_OPTS = --inputdir=$(srcdir)/test
 
 TAP_TESTS = 1

@@ -27,7 +27,7 @@ CREATE ROLE regress_cbl_mallory;
 CREATE SCHEMA mallory AUTHORIZATION regress_cbl_mallory;
 GRANT EXECUTE ON FUNCTION cbl.ingest_events(jsonb), cbl.ingest_events(text),
   cbl.upsert_event(text, text, text, text, text, timestamptz, timestamptz, text, text, boolean, jsonb),
-  cbl.attach_pending(bigint), cbl.login_party_ids(name) TO regress_cbl_mallory;
+  cbl.attach_pending(bigint), cbl.login_party_ids(name), cbl.next_shipment_id() TO regress_cbl_mallory;
 SELECT cbl.map_login('regress_cbl_mallory', 'customer', 'MAL_CUST');
 
 -- Two naive definer functions, for contrast.
@@ -54,6 +54,7 @@ CREATE FUNCTION mallory.pg_notify(text, text) RETURNS void LANGUAGE sql AS $$ SE
 CREATE FUNCTION mallory.to_char(timestamp, text) RETURNS text LANGUAGE sql AS $$ SELECT mallory.trap_text('to_char') $$;
 CREATE FUNCTION mallory.jsonb_strip_nulls(jsonb) RETURNS jsonb LANGUAGE sql AS $$ SELECT mallory.trap_text('jsonb_strip_nulls')::jsonb $$;
 CREATE FUNCTION mallory.now() RETURNS timestamptz LANGUAGE sql AS $$ SELECT mallory.trap_text('now')::timestamptz $$;
+CREATE FUNCTION mallory.nextval(regclass) RETURNS bigint LANGUAGE sql AS $$ SELECT mallory.trap_text('nextval')::bigint $$;
 CREATE FUNCTION mallory.text_eq(text, text) RETURNS boolean LANGUAGE sql AS $$ SELECT mallory.trap_text('= (text)')::boolean $$;
 CREATE FUNCTION mallory.name_eq(name, name) RETURNS boolean LANGUAGE sql AS $$ SELECT mallory.trap_text('= (name)')::boolean $$;
 CREATE FUNCTION mallory.int8_eq(bigint, bigint) RETURNS boolean LANGUAGE sql AS $$ SELECT mallory.trap_text('= (bigint)')::boolean $$;
@@ -90,6 +91,7 @@ SELECT * FROM cbl.ingest_events('[
 SELECT * FROM cbl.ingest_events('[{"source": "mal_feed", "event_id": "m1", "shipment": "MAL-1", "milestone": "BOOKED", "classifier": "ACT", "occurred_at": "2026-06-01T08:00:00Z"}]'::text);
 SELECT * FROM cbl.upsert_event('mal_feed', 'm2', 'MAL-1', 'PICKED_UP', 'ACT', '2026-06-01 09:55+00', '2026-06-01 11:00+00');
 SELECT cbl.login_party_ids() AS mallorys_parties \gset
+SELECT cbl.next_shipment_id() AS mallorys_id \gset
 RESET search_path;
 RESET ROLE;
 
@@ -112,6 +114,7 @@ SELECT s.reference, cbl.describe(st.state) FROM cbl.shipment_state st JOIN cbl.s
  WHERE s.id IN (:m1, :m2) ORDER BY 1;
 SELECT count(*) AS still_pending FROM cbl.event_pending WHERE source = 'mal_feed';
 SELECT :'mallorys_parties' = ARRAY[cbl.party_id('customer', 'MAL_CUST')]::text AS login_party_ids_right;
+SELECT cbl.shipment_month(:mallorys_id) = date_trunc('month', now() AT TIME ZONE 'UTC')::date AS next_shipment_id_right;
 
 -- Clean up.
 DELETE FROM cbl.shipment_state WHERE shipment_id IN (:m1, :m2);

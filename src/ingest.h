@@ -209,6 +209,18 @@ typedef struct Probe
 	Buffer		vmbuffer;		/* index-only probes: the visibility map page */
 	int			nkeys;
 	ScanKeyData keys[3];
+
+	/*
+	 * A partitioned table (cbl.event): each key is probed in the leaf
+	 * partition its first column routes to (ProbeKeys), through the leaf's
+	 * partition of the named index or, if the parent has none, the leaf's
+	 * primary key; heap, index, scan and slot are that leaf's, or NULL while
+	 * the key routes to no partition.
+	 */
+	Relation	parent;			/* the partitioned table, or NULL */
+	Oid			parent_index;	/* the named partitioned index, or InvalidOid */
+	Oid			leaf;			/* the current leaf partition, or InvalidOid */
+	struct AttrMap *map;		/* the parent's attribute numbers in the leaf, if they differ */
 } Probe;
 
 extern void ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *procs);

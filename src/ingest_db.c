@@ -6,6 +6,7 @@
  */
 #include "postgres.h"
 
+#include "access/attmap.h"
 #include "access/genam.h"
 #include "access/relscan.h"
 #include "access/stratnum.h"
@@ -14,16 +15,21 @@
 #include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/partition.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "partitioning/partbounds.h"
+#include "partitioning/partdesc.h"
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/partcache.h"
+#include "utils/relcache.h"
 #include "utils/rel.h"
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
@@ -388,11 +394,128 @@ CblRelid(const char *name)
 	return relid;
 }
 
+/*
+ * Partitioned tables.  A probe opens the leaf partition that its first key
+ * column routes to (partitioned by that column alone, as cbl.event is by
+ * shipment_id), and reads it through the leaf's own index: its partition of
+ * the named index if the parent has one (a partitioned index has no
+ * storage), else the leaf's primary key (cbl.event's partitions each have
+ * theirs: 72_event.sql).  Ingest probes in key order, so the keys of one
+ * partition come together and each leaf is opened once per probe.  Leaves
+ * stay locked to the end of the transaction, as a query's would.
+ */
+static void
+ProbeLeafClose(Probe *p)
+{
+	if (p->heap == NULL)
+		return;
+	if (BufferIsValid(p->vmbuffer))
+		ReleaseBuffer(p->vmbuffer);
+	p->vmbuffer = InvalidBuffer;
+	index_endscan(p->scan);
+	ExecDropSingleTupleTableSlot(p->slot);
+	index_close(p->index, NoLock);
+	table_close(p->heap, NoLock);
+	if (p->map)
+		free_attrmap(p->map);
+	p->heap = NULL;
+	p->index = NULL;
+	p->scan = NULL;
+	p->slot = NULL;
+	p->map = NULL;
+	p->leaf = InvalidOid;
+}
+
+/* The leaf partition of the parent that a value of its partition key goes to, or InvalidOid. */
+static Oid
+ProbeRoute(Probe *p, Datum value)
+{
+	PartitionKey key = RelationGetPartitionKey(p->parent);
+	PartitionDesc desc = RelationGetPartitionDesc(p->parent, true);
+	PartitionBoundInfo bounds = desc->boundinfo;
+	int			part = -1;
+
+	if (bounds == NULL)
+		return InvalidOid;		/* no partition at all */
+	if (bounds->ndatums > 0)
+	{
+		bool		equal;
+		int			offset = partition_range_datum_bsearch(key->partsupfunc, key->partcollation,
+														   bounds, 1, &value, &equal);
+
+		/* the bound at offset is <= value: the one after it bounds its partition, if any */
+		part = bounds->indexes[offset + 1];
+	}
+	if (part < 0)
+		part = bounds->default_index;
+	if (part < 0)
+		return InvalidOid;
+	if (!desc->is_leaf[part])
+		elog(ERROR, "ingest does not support sub-partitions of cbl.%s",
+			 RelationGetRelationName(p->parent));
+	return desc->oids[part];
+}
+
+static void
+ProbeLeafOpen(Probe *p, Oid leaf)
+{
+	Oid			index;
+
+	p->heap = table_open(leaf, AccessShareLock);
+	index = OidIsValid(p->parent_index) ? index_get_partition(p->heap, p->parent_index) :
+		RelationGetPrimaryKeyIndex(p->heap);
+	if (!OidIsValid(index))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("partition %s of cbl.%s has no primary key",
+						RelationGetRelationName(p->heap), RelationGetRelationName(p->parent)),
+				 errhint("Make partitions with cbl.create_partitions(), or give yours the primary key (shipment_id, source, event_id, revision).")));
+	p->index = index_open(index, AccessShareLock);
+	{
+		PartitionKey key = RelationGetPartitionKey(p->parent);
+		const char *first = get_attname(RelationGetRelid(p->heap), p->index->rd_index->indkey.values[0], false);
+
+		if (IndexRelationGetNumberOfKeyAttributes(p->index) < p->nkeys ||
+			strcmp(first, get_attname(RelationGetRelid(p->parent), key->partattrs[0], false)) != 0)
+			elog(ERROR, "index %s of partition %s does not start with the partition key of cbl.%s",
+				 RelationGetRelationName(p->index), RelationGetRelationName(p->heap),
+				 RelationGetRelationName(p->parent));
+		for (int k = 0; k < p->nkeys; k++)
+			p->keys[k].sk_collation = p->index->rd_indcollation[k];
+	}
+	p->slot = table_slot_create(p->heap, NULL);
+	p->map = build_attrmap_by_name_if_req(RelationGetDescr(p->heap), RelationGetDescr(p->parent));
+	p->scan = index_beginscan(p->heap, p->index, p->snapshot, p->nkeys, 0);
+	p->vmbuffer = InvalidBuffer;
+	p->leaf = leaf;
+}
+
+static void
+ProbeOpenPartitioned(Probe *p, Oid relid, Oid index)
+{
+	PartitionKey key;
+
+	p->parent = table_open(relid, AccessShareLock);
+	p->parent_index = index;
+	key = RelationGetPartitionKey(p->parent);
+	if (key->strategy != PARTITION_STRATEGY_RANGE || key->partnatts != 1 || key->partattrs[0] == 0)
+		elog(ERROR, "ingest supports cbl.%s partitioned by a range of one column only",
+			 RelationGetRelationName(p->parent));
+	p->heap = NULL;
+	p->index = NULL;
+	p->scan = NULL;
+	p->slot = NULL;
+	p->map = NULL;
+	p->leaf = InvalidOid;
+	p->vmbuffer = InvalidBuffer;
+}
+
 /* Open table through index (its first nkeys columns, compared with procs). */
 void
 ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *procs)
 {
 	Oid			relid = CblRelid(table);
+	Oid			indexid;
 	AclResult	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
 
 	if (acl != ACLCHECK_OK)
@@ -401,15 +524,31 @@ ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("ingest does not support row-level security on cbl.%s", table)));
+	p->parent = NULL;
+	p->map = NULL;
+	p->leaf = InvalidOid;
+	p->nkeys = nkeys;
+	if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+	{
+		/* the named partitioned index, if the parent has it; else the leaves' primary keys */
+		ProbeOpenPartitioned(p, relid, get_relname_relid(index, get_namespace_oid("cbl", false)));
+		CommandCounterIncrement();
+		p->snapshot = RegisterSnapshot(GetTransactionSnapshot());
+		/* each leaf's index sets the collations */
+		for (int k = 0; k < nkeys; k++)
+			ScanKeyEntryInitialize(&p->keys[k], 0, k + 1, BTEqualStrategyNumber, InvalidOid,
+								   InvalidOid, procs[k], (Datum) 0);
+		return;					/* the leaves open as keys route to them */
+	}
+	indexid = CblRelid(index);
 	p->heap = table_open(relid, AccessShareLock);
-	p->index = index_open(CblRelid(index), AccessShareLock);
+	p->index = index_open(indexid, AccessShareLock);
 	CommandCounterIncrement();
 	p->snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	p->slot = table_slot_create(p->heap, NULL);
-	p->nkeys = nkeys;
 	for (int k = 0; k < nkeys; k++)
 		ScanKeyEntryInitialize(&p->keys[k], 0, k + 1, BTEqualStrategyNumber, InvalidOid,
 							   p->index->rd_indcollation[k], procs[k], (Datum) 0);
+	p->slot = table_slot_create(p->heap, NULL);
 	p->scan = index_beginscan(p->heap, p->index, p->snapshot, nkeys, 0);
 	p->vmbuffer = InvalidBuffer;
 }
@@ -424,6 +563,8 @@ ProbeNextIndexOnly(Probe *p, Datum *values, bool *isnull)
 {
 	ItemPointer tid;
 
+	if (p->scan == NULL)
+		return false;			/* a key of no partition */
 	while ((tid = index_getnext_tid(p->scan, ForwardScanDirection)) != NULL)
 	{
 		if (!VM_ALL_VISIBLE(p->heap, ItemPointerGetBlockNumber(tid), &p->vmbuffer) &&
@@ -439,6 +580,19 @@ ProbeNextIndexOnly(Probe *p, Datum *values, bool *isnull)
 void
 ProbeKeys(Probe *p, const Datum *values)
 {
+	if (p->parent)
+	{
+		Oid			leaf = ProbeRoute(p, values[0]);
+
+		if (leaf != p->leaf)
+		{
+			ProbeLeafClose(p);
+			if (OidIsValid(leaf))
+				ProbeLeafOpen(p, leaf);
+		}
+		if (p->scan == NULL)
+			return;
+	}
 	for (int k = 0; k < p->nkeys; k++)
 		p->keys[k].sk_argument = values[k];
 	index_rescan(p->scan, p->keys, p->nkeys, NULL, 0);
@@ -447,23 +601,35 @@ ProbeKeys(Probe *p, const Datum *values)
 bool
 ProbeNext(Probe *p)
 {
+	if (p->scan == NULL)
+		return false;			/* a key of no partition */
 	return index_getnext_slot(p->scan, ForwardScanDirection, p->slot);
 }
 
+/* A column of the current row, by its number in the table opened. */
 Datum
 ProbeGet(Probe *p, AttrNumber att, bool *isnull)
 {
+	if (p->map)
+		att = p->map->attnums[att - 1];
 	return slot_getattr(p->slot, att, isnull);
 }
 
 void
 ProbeClose(Probe *p)
 {
+	UnregisterSnapshot(p->snapshot);
+	if (p->parent)
+	{
+		ProbeLeafClose(p);
+		table_close(p->parent, AccessShareLock);
+		p->parent = NULL;
+		return;
+	}
 	if (BufferIsValid(p->vmbuffer))
 		ReleaseBuffer(p->vmbuffer);
 	index_endscan(p->scan);
 	ExecDropSingleTupleTableSlot(p->slot);
-	UnregisterSnapshot(p->snapshot);
 	index_close(p->index, AccessShareLock);
 	table_close(p->heap, AccessShareLock);
 }
@@ -471,10 +637,11 @@ ProbeClose(Probe *p)
 AttrNumber
 Att(Probe *p, const char *column)
 {
-	AttrNumber	a = get_attnum(RelationGetRelid(p->heap), column);
+	Relation	rel = p->parent ? p->parent : p->heap;
+	AttrNumber	a = get_attnum(RelationGetRelid(rel), column);
 
 	if (a == InvalidAttrNumber)
-		elog(ERROR, "cbl.%s has no column %s", RelationGetRelationName(p->heap), column);
+		elog(ERROR, "cbl.%s has no column %s", RelationGetRelationName(rel), column);
 	return a;
 }
 

@@ -96,8 +96,55 @@ $$;
 COMMENT ON FUNCTION cbl.reference_keys(text) IS
   'kind:canonical value for every kind of reference the text (several separated by U+001F) is valid as: the keys it finds shipments by';
 
+-- Shipment ids carry the month the shipment was created in (UTC):
+--   id = (year * 12 + month - 1) << 40 | n,   1 <= n < 2^40,
+-- n from cbl.shipment_id_seq.  Ids grow with time, and the tables keyed by
+-- shipment id can be partitioned by month as ranges of ids, whose bounds are
+-- known in advance (77_partition.sql, docs/scaling.md).
+CREATE SEQUENCE cbl.shipment_id_seq AS bigint MAXVALUE 1099511627775;
+COMMENT ON SEQUENCE cbl.shipment_id_seq IS
+  'the serial part n of shipment ids (cbl.next_shipment_id); at most 2^40 - 1';
+
+CREATE FUNCTION cbl.shipment_id(month date, n bigint) RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF n < 0 OR n >= 1099511627776 THEN
+    RAISE EXCEPTION 'the serial part of a shipment id must be from 0 to 2^40 - 1, not %', n
+      USING ERRCODE = 'numeric_value_out_of_range';
+  END IF;
+  IF month < date '0001-01-01' OR month >= date '100000-01-01' THEN
+    RAISE EXCEPTION 'a shipment id cannot carry the month of %', month
+      USING ERRCODE = 'numeric_value_out_of_range',
+            HINT = 'Shipment ids carry months of the years 1 to 99999.';
+  END IF;
+  RETURN ((extract(year FROM month)::bigint * 12 + extract(month FROM month)::bigint - 1) << 40) | n;
+END $$;
+COMMENT ON FUNCTION cbl.shipment_id(date, bigint) IS
+  'the shipment id of serial part n in the month of a date: (year * 12 + month - 1) << 40 | n; with n = 0, the lowest id of that month';
+
+CREATE FUNCTION cbl.shipment_month(id bigint) RETURNS date
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE WHEN id >> 40 BETWEEN 12 AND 1199999
+              THEN make_date(((id >> 40) / 12)::integer, ((id >> 40) % 12)::integer + 1, 1) END
+$$;
+COMMENT ON FUNCTION cbl.shipment_month(bigint) IS
+  'the month a shipment id was made in (its first day), decoded from the id; NULL for an id that carries no month of the years 1 to 99999';
+
+-- SECURITY DEFINER: a role allowed to create shipments needs EXECUTE on it
+-- (the default of cbl.shipment.id), not rights on the sequence.
+CREATE FUNCTION cbl.next_shipment_id() RETURNS bigint
+LANGUAGE sql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp AS $$
+  SELECT cbl.shipment_id((now() AT TIME ZONE 'UTC')::date, nextval('cbl.shipment_id_seq'))
+$$;
+COMMENT ON FUNCTION cbl.next_shipment_id() IS
+  'a new shipment id in the current month (UTC, as of the transaction''s start): the default of cbl.shipment.id';
+REVOKE ALL ON FUNCTION cbl.next_shipment_id() FROM PUBLIC;
+
 CREATE TABLE cbl.shipment (
-  id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id                   bigint PRIMARY KEY DEFAULT cbl.next_shipment_id(),
   reference            text NOT NULL
                        CONSTRAINT shipment_reference_check
                        CHECK (cbl.canonical_reference('reference', reference) IS NOT DISTINCT FROM reference),
@@ -111,6 +158,7 @@ CREATE TABLE cbl.shipment (
   origin_country       text REFERENCES cbl.country (code),
   destination_country  text REFERENCES cbl.country (code),
   created_at           timestamptz NOT NULL DEFAULT now(),
+  CONSTRAINT shipment_id_check CHECK (cbl.shipment_month(id) IS NOT NULL),
   CONSTRAINT shipment_customer_fkey FOREIGN KEY (customer_id, customer_kind) REFERENCES cbl.party (id, kind),
   CONSTRAINT shipment_carrier_fkey FOREIGN KEY (carrier_id, carrier_kind) REFERENCES cbl.party (id, kind),
   CONSTRAINT shipment_agent_fkey FOREIGN KEY (agent_id, agent_kind) REFERENCES cbl.party (id, kind)
@@ -120,7 +168,8 @@ CREATE INDEX shipment_carrier_id_idx ON cbl.shipment (carrier_id) WHERE carrier_
 CREATE INDEX shipment_agent_id_idx ON cbl.shipment (agent_id) WHERE agent_id IS NOT NULL;
 COMMENT ON TABLE cbl.shipment IS
   'one consignment under one reference and one framework; create with cbl.create_shipment(), find with cbl.find_shipment()';
-COMMENT ON COLUMN cbl.shipment.id IS 'shipment id: the key every shipment-keyed table (and Citus) distributes by';
+COMMENT ON COLUMN cbl.shipment.id IS
+  'shipment id: the key every shipment-keyed table (and Citus) distributes by; it carries the month it was made in (cbl.shipment_month), the key cbl.event is partitioned by';
 COMMENT ON COLUMN cbl.shipment.reference IS
   'the shipment''s own reference (waybill or job number); unique through cbl.reference_lookup, kind reference';
 COMMENT ON COLUMN cbl.shipment.framework IS 'code of the framework (kind of shipment) whose milestones it goes through';
@@ -261,8 +310,8 @@ BEGIN
   IF FOUND THEN
     RAISE EXCEPTION '% % already belongs to another shipment', kind, canon
       USING ERRCODE = 'unique_violation',
-            DETAIL = format('It is a reference of shipment %s (%s), and a reference of kind %s identifies one shipment.',
-                            other.shipment_id, other.reference, kind),
+            DETAIL = format('It is a reference of shipment %s, and a reference of kind %s identifies one shipment.',
+                            other.reference, kind),
             HINT = 'Check the number, or remove it from the other shipment first.';
   END IF;
 
@@ -285,8 +334,8 @@ BEGIN
      LIMIT 1;
     RAISE EXCEPTION '% % already belongs to another shipment', kind, canon
       USING ERRCODE = 'unique_violation',
-            DETAIL = format('It is a reference of shipment %s (%s), and a reference of kind %s identifies one shipment.',
-                            other.shipment_id, other.reference, kind),
+            DETAIL = format('It is a reference of shipment %s, and a reference of kind %s identifies one shipment.',
+                            other.reference, kind),
             HINT = 'Check the number, or remove it from the other shipment first.';
   END IF;
   IF coalesce(added, false) OR coalesce(indexed, false) THEN
@@ -389,7 +438,7 @@ BEGIN
       IF differences IS NOT NULL THEN
         RAISE EXCEPTION 'shipment % already exists with other attributes', ref
           USING ERRCODE = 'unique_violation',
-                DETAIL = format('Shipment %s has %s.', stored.id, array_to_string(differences, '; ')),
+                DETAIL = format('Shipment %s has %s.', ref, array_to_string(differences, '; ')),
                 HINT = 'Give the same attributes to get the same shipment back, or use another reference.';
       END IF;
       new_id := stored.id;
@@ -449,13 +498,17 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Reference kinds are ' || (SELECT string_agg(k.kind, ', ') FROM cbl.reference_kinds() k) || '.';
   END IF;
-  SELECT array_agg(DISTINCT f.shipment_id ORDER BY f.shipment_id),
-         string_agg(format('shipment %s (%s %s)', f.shipment_id, f.kind, f.stored_value), ', '
-                    ORDER BY f.shipment_id, f.kind)
-    INTO ids, matches
+  SELECT array_agg(DISTINCT f.shipment_id ORDER BY f.shipment_id)
+    INTO ids
     FROM cbl.find_shipments(value) f
    WHERE find_shipment.kind IS NULL OR f.kind = find_shipment.kind;
   IF cardinality(ids) > 1 THEN
+    -- the shipments by their own references (what people know them by)
+    SELECT string_agg(format('shipment %s (%s %s)', s.reference, f.kind, f.stored_value), ', '
+                      ORDER BY f.shipment_id, f.kind)
+      INTO matches
+      FROM cbl.find_shipments(value) f JOIN cbl.shipment s ON s.id = f.shipment_id
+     WHERE find_shipment.kind IS NULL OR f.kind = find_shipment.kind;
     RAISE EXCEPTION 'reference "%" matches % shipments', value, cardinality(ids)
       USING ERRCODE = 'cardinality_violation',
             DETAIL = 'It is ' || matches || '.',

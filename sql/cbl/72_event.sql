@@ -43,11 +43,10 @@ CREATE TABLE cbl.event (
   shipment_ref  text NOT NULL,
   content_hash  text NOT NULL,
   event_key     bigint NOT NULL,
-  received_at   timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (shipment_id, source, event_id, revision)
-);
+  received_at   timestamptz NOT NULL DEFAULT now()
+) PARTITION BY RANGE (shipment_id);
 COMMENT ON TABLE cbl.event IS
-  'every revision of every event, append-only; the current revision of an event (source, event_id) is its highest; write with cbl.ingest_events() or cbl.upsert_event()';
+  'every revision of every event, append-only; the current revision of an event (source, event_id) is its highest; write with cbl.ingest_events() or cbl.upsert_event(); partitioned by the month of the shipment (docs/scaling.md)';
 COMMENT ON COLUMN cbl.event.shipment_id IS 'shipment the event is about (an event naming a shared container is stored for each shipment in it)';
 COMMENT ON COLUMN cbl.event.source IS 'who reported it';
 COMMENT ON COLUMN cbl.event.event_id IS 'the source''s id of the event; (source, event_id) is its identity';
@@ -65,8 +64,41 @@ COMMENT ON COLUMN cbl.event.shipment_ref IS 'the reference the event named the s
 COMMENT ON COLUMN cbl.event.content_hash IS 'digest of the content (milestone, classifier, times, location, codes, retracted, partial, payload), 128 bits as hex: same identity and same digest is a duplicate';
 COMMENT ON COLUMN cbl.event.event_key IS 'a 64-bit key of (source, event_id) that the milestone state records as the event supplying a time';
 COMMENT ON COLUMN cbl.event.received_at IS 'when cbl stored this revision';
-SELECT pg_catalog.pg_extension_config_dump('cbl.event', '');
--- Ingest finds stored revisions through the primary key (shipment first);
+-- Partitioned by the month in the shipment id (cbl.shipment_month): every
+-- revision of every event of a shipment is in one partition, so ingest's
+-- look-ups by primary key read one partition, and retiring a month removes
+-- whole shipments' histories.  cbl.create_partitions() (77_partition.sql)
+-- makes the monthly partitions; rows of a month that has none land in the
+-- default partition, until create_partitions moves them to theirs.  The
+-- parent and the default partition belong to the extension (the default's
+-- rows are dumped as configuration data); the monthly partitions are
+-- ordinary tables that pg_dump dumps whole (docs/scaling.md says why).
+--
+-- The primary key (shipment_id, source, event_id, revision) is each
+-- partition's, not the parent's: a partitioned primary key of the parent
+-- (an object of the extension, there before a restore) would give each
+-- restored partition its index when it is attached, and the dump's own
+-- ADD CONSTRAINT ... PRIMARY KEY of that partition would then fail.  The
+-- key holds all the same: it includes the partition key, so no two
+-- partitions can hold the same key.  cbl.create_partitions() gives each
+-- partition it makes the key; ingest reads each partition through it.
+CREATE TABLE cbl.event_default PARTITION OF cbl.event DEFAULT;
+ALTER TABLE cbl.event_default ADD CONSTRAINT event_default_pkey PRIMARY KEY (shipment_id, source, event_id, revision);
+COMMENT ON TABLE cbl.event_default IS
+  'events of shipments whose month has no partition of cbl.event yet; cbl.create_partitions() moves them to their month''s partition';
+SELECT pg_catalog.pg_extension_config_dump('cbl.event_default', '');
+-- its columns are cbl.event's, with their comments
+DO $$
+DECLARE
+  col record;
+BEGIN
+  FOR col IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS description
+               FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = 'cbl.event'::regclass AND a.attnum > 0 AND NOT a.attisdropped LOOP
+    EXECUTE format('COMMENT ON COLUMN cbl.event_default.%I IS %L', col.attname, col.description);
+  END LOOP;
+END $$;
+-- Ingest finds stored revisions through the primary key of each partition (shipment first);
 -- an index on (source, event_id) alone would cost every insert about 5 us
 -- and serve no statement of cbl: add one if you look events up that way.
 

@@ -194,6 +194,7 @@ SET search_path = pg_catalog, pg_temp AS $$
     ('cbl_operator', 'table', 'cbl.v_exception', '{SELECT}'),
     ('cbl_operator', 'table', 'cbl.v_billing_problem', '{SELECT}'),
     ('cbl_operator', 'function', 'cbl.create_shipment(text, text, text, text, text, text, text, jsonb)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.next_shipment_id()', '{EXECUTE}'),
     ('cbl_operator', 'function', 'cbl.add_shipment_reference(bigint, text, text)', '{EXECUTE}'),
     ('cbl_operator', 'function', 'cbl.attach_pending(bigint)', '{EXECUTE}'),
     ('cbl_operator', 'function', 'cbl.ingest_events(jsonb)', '{EXECUTE}'),
