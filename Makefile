@@ -139,6 +139,10 @@ else ifeq ($(filter demo demo-stop test deps,$(MAKECMDGOALS)),)
 $(error pg_config not found: install postgresql-server-dev-15, or run "make demo" / "make test", which install it)
 endif
 
+# Objects are rebuilt when any header changes (a stale object that saw an
+# older layout of a shared struct crashes the server).
+$(OBJS): $(wildcard src/*.h)
+
 $(DATA_built): $(INSTALL_PARTS)
 	cat $^ > $@
 
