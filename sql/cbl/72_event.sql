@@ -189,6 +189,7 @@ COMMENT ON COLUMN cbl.event_conflict.incoming IS 'the event as it came, as a can
 COMMENT ON COLUMN cbl.event_conflict.reason IS 'why it was not applied';
 COMMENT ON COLUMN cbl.event_conflict.received_at IS 'when it came';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_conflict', '');
+SELECT pg_catalog.pg_extension_config_dump('cbl.event_conflict_conflict_no_seq', '');
 
 CREATE TABLE cbl.event_reject (
   reject_no     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -205,6 +206,8 @@ COMMENT ON COLUMN cbl.event_reject.reason IS 'what is wrong with it';
 COMMENT ON COLUMN cbl.event_reject.element IS 'the element as sent: compact JSON for canonical events, the message text for carrier formats';
 COMMENT ON COLUMN cbl.event_reject.received_at IS 'when it came';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_reject', '');
+-- and their numbers: restored at 1, the next reject would collide with the first
+SELECT pg_catalog.pg_extension_config_dump('cbl.event_reject_reject_no_seq', '');
 
 CREATE TABLE cbl.event_pending (
   source        text NOT NULL,

@@ -337,15 +337,6 @@ BEGIN
            cbl.sum(k.amount) FILTER (WHERE k.voided_at IS NULL) AS net
       FROM keyed k
      GROUP BY k.shipment_id, k.base_key, cbl.currency(k.amount)
-  ), base AS (             -- per key: its first charge, how many, whether waived
-    SELECT k.shipment_id, k.base_key, count(*) AS n,
-           (array_agg(k.charge_no ORDER BY k.charge_no))[1] AS first_no,
-           bool_or(k.voided_at IS NOT NULL
-                   OR EXISTS (SELECT 1 FROM cbl.charge r
-                               WHERE r.shipment_id = k.shipment_id AND r.adjusts_charge_no = k.charge_no
-                                 AND r.trigger_key IS NULL AND r.origin = 'adjustment')) AS waived
-      FROM keyed k
-     GROUP BY k.shipment_id, k.base_key
   ), diff AS (
     SELECT coalesce(e.shipment_id, c.shipment_id) AS shipment_id,
            coalesce(e.base_key, c.base_key) AS base_key,
@@ -356,10 +347,22 @@ BEGIN
       FROM expected e
       FULL JOIN present c ON c.shipment_id = e.shipment_id AND c.base_key = e.base_key AND c.ccy = e.ccy
   ), pending AS (
+    -- per key: its first charge, how many, whether waived.  Looked up per
+    -- row through the shipment's charges (LATERAL): a join to an aggregate
+    -- of "keyed" was planned as a nested loop over it (the unnested steps
+    -- are estimated at a few rows), quadratic in the steps re-rated.
     SELECT x.*, b.n, b.first_no,
            row_number() OVER (PARTITION BY x.shipment_id, x.base_key ORDER BY x.ccy) AS k
       FROM diff x
-      LEFT JOIN base b ON b.shipment_id = x.shipment_id AND b.base_key = x.base_key
+      CROSS JOIN LATERAL (
+        SELECT count(*) AS n, min(c.charge_no) AS first_no,
+               bool_or(c.voided_at IS NOT NULL
+                       OR EXISTS (SELECT 1 FROM cbl.charge r
+                                   WHERE r.shipment_id = c.shipment_id AND r.adjusts_charge_no = c.charge_no
+                                     AND r.trigger_key IS NULL AND r.origin = 'adjustment')) AS waived
+          FROM cbl.charge c
+         WHERE c.shipment_id = x.shipment_id
+           AND (c.trigger_key = x.base_key OR left(c.trigger_key, length(x.base_key) + 1) = x.base_key || ':')) b
      WHERE x.delta OPERATOR(cbl.<>) cbl.amount(0, x.ccy)
        AND NOT coalesce(b.waived, false)
   ), written AS (
