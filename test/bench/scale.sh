@@ -8,7 +8,10 @@
 #   BENCH_SCALE_SIZES="10000 20000 40000 80000" bash test/bench/scale.sh
 #                                                               the same shape, small, for a quick look
 #   BENCH_SCALE_BATCH=5000 bash test/bench/scale.sh             another ingest batch size (10 000)
-#   BENCH_SCALE_SAMPLES=50 bash test/bench/scale.sh             shipments looked up per size (200)
+#   BENCH_SCALE_SAMPLES=50 bash test/bench/scale.sh             shipments looked up per size and form (200)
+#   BENCH_SCALE_BILLING=bulk bash test/bench/scale.sh           no billing triggers: the charges written
+#                                                               set-based after ingest (step "charges")
+#   BENCH_SCALE_QUERY_LIMIT=600 bash test/bench/scale.sh        cancel kpi and kpi_fx after 600 s (1800)
 #   BENCH_PATCH=/tmp/my_change.sql bash test/bench/scale.sh     SQL run after CREATE EXTENSION (an index to try ...)
 #
 # One database grows step by step: the first size, then shipments added to
@@ -27,38 +30,49 @@
 #              BENCH_SCALE_BATCH, one transaction each, in arrival order; the
 #              billing triggers accrue 5 charges per shipment inside ingest
 #              (rate cards, docs/billing.md), so this is ingest with billing
+#   charges    only with BENCH_SCALE_BILLING=bulk: the same 5 charges per
+#              shipment, one INSERT ... SELECT per month
 #   settle     SELECT count(*) FROM cbl.settle(month) for each new month, in
 #              order, one transaction each; rows: the charges settled
 #   kpi        EXPLAIN ANALYZE of SELECT * FROM cbl.v_kpi_monthly WHERE
-#              month = the newest month; rows: that month's shipments
+#              month = the newest month; rows: that month's shipments (the
+#              report is in EUR, the charges' currency: no conversion)
+#   kpi_fx     the conversion the KPI view makes per charge when the
+#              reporting currency differs (USD): cbl.v_charge over the
+#              charges of 20 shipments of the newest month
 #   lookups    EXPLAIN (ANALYZE, BUFFERS) of the status of one shipment, for
 #              BENCH_SCALE_SAMPLES shipments drawn from all of them: the
 #              executor time of each (median and max reported; the target is
 #              < 1 ms), the buffers, the indexes in the plan, and the plan of
-#              the first, in four forms: cbl.v_shipment_status by reference,
-#              the same by tracking number through cbl.find_shipment,
-#              cbl.v_timeline by tracking number, cbl.current_milestone of
-#              the stored state
+#              the first, in four forms: cbl.v_shipment_status by reference;
+#              the same by tracking number through cbl.find_shipment; the
+#              same through cbl.reference_lookup; cbl.v_timeline through
+#              cbl.reference_lookup
 #
 # The report (scale_report.sql) prints, per step and size: rows, seconds,
-# microseconds per row and its ratio to the first size (target: ingest,
-# settle and kpi within 1.5x from the first size to the last, PASS or MISS);
-# the lookups' median and max (target < 1 ms, PASS or MISS); the index scans
-# of each phase (pg_stat_user_indexes, taken after each phase's session
-# ended) with every cbl index's size, so that an index no measured query
-# uses shows; the size of every big table.  A MISS is a figure, not a
-# failure: the script exits 0.  It exits 1 only when ingest rejected,
-# left pending or conflicted events, or a month's charges were not all
-# settled (WRONG): the figures would not describe the work.  The report stays in
-# .cbl/bench/scale_report.txt, the lookup plans in .cbl/bench/scale_plans.txt,
-# every batch's time in .cbl/bench/scale_batches.csv.
+# microseconds per row and its ratio to the first size (target: within 1.5x
+# from the first size to the last, PASS or MISS); the lookups' median and
+# max (target < 1 ms, PASS or MISS); the index scans of each phase
+# (pg_stat_user_indexes, taken after each phase's session ended) with every
+# cbl index's size, so that an index no measured query uses shows; the size
+# of every big table per shipment; the load.  A MISS is a figure, not a
+# failure: the script exits 0.  It exits 1 only when a sanity check fails
+# (WRONG: events rejected or pending, charges missing or not settled): the
+# figures would not describe the work.  The report stays in
+# .cbl/bench/scale_report.txt, the plans of the lookups and of kpi in
+# .cbl/bench/scale_plans.txt, every batch's time in
+# .cbl/bench/scale_batches.csv.
 #
-# Size.  Measured at 10 000 - 80 000 shipments (docs/performance.md): about
-# 4.3 kB of database per shipment (10.5 events with their index entries,
-# 5 charges, the state, references, statement lines), so 8M shipments with
-# 84M events take about 35 GB, plus WAL (max_wal_size 4 GB).  The cluster
-# lives in .cbl/bench/ of the worktree: check `df -h .` first.  The 8M run
-# takes hours (ingest with billing at 100 - 300 µs an element on 2 cores).
+# Disk and time.  Measured at 10 000 - 80 000 shipments (docs/performance.md,
+# Scale): 8.8 kB of database per shipment (cbl.charge 3.1 kB: 5 charges and
+# their 8 indexes; cbl.event 2.4 kB: 10 events; statement lines 1.0 kB; the
+# state 0.75 kB; references 0.75 kB; billing accruals 0.37 kB), so
+# 8M shipments with 84M events and 40M charges take about 70 GB, plus WAL
+# (max_wal_size 8 GB), in .cbl/bench/ of the worktree: check `df -h .`
+# first.  At the rates measured on a loaded 2-CPU machine (ingest with
+# billing 350 us an element, settlement 400 us a charge) the 8M run needs
+# about 8 hours of ingest and 4.5 of settlement; kpi grows with the whole
+# database (hours at 8M) and is cut at BENCH_SCALE_QUERY_LIMIT.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

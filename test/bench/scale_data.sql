@@ -50,7 +50,7 @@ CREATE SCHEMA bench_scale;
 CREATE TABLE bench_scale.config AS
 SELECT (:month_size)::bigint AS month_size, (:batch)::integer AS batch_size,
        greatest(1, round((:batch)::numeric / 10.5))::bigint AS slots_per_batch,
-       (:samples)::integer AS samples, DATE '2024-01-01' AS first_month;
+       (:samples)::integer AS samples, DATE '2024-01-01' AS first_month, :'billing'::text AS billing;
 
 -- The steps of each framework: j (0 .. 9), milestone, classifier, source,
 -- offset from the booking in minutes, and whether the event names the

@@ -19,7 +19,9 @@ SELECT t.step, z.size, t.what, sum(t.rows) AS rows, sum(t.seconds) AS seconds,
 \echo 'Time per row at each size (rows: of the increment; kpi: the newest month''s shipments)'
 SELECT t.what AS step,
        CASE t.what WHEN 'shipments' THEN '(generator) new shipments, set-based'
-                   WHEN 'ingest' THEN 'cbl.ingest_events with billing triggers, per element'
+                   WHEN 'ingest' THEN CASE (SELECT billing FROM bench_scale.config)
+                                        WHEN 'bulk' THEN 'cbl.ingest_events, no billing triggers, per element'
+                                        ELSE 'cbl.ingest_events with billing triggers, per element' END
                    WHEN 'charges' THEN '(BENCH_SCALE_BILLING=bulk) the charges, set-based'
                    WHEN 'settle' THEN 'cbl.settle of each new month, per charge'
                    WHEN 'kpi_fx' THEN 'v_charge converted to USD, 20 shipments of the newest month, per charge'
