@@ -30,7 +30,7 @@
 -- Arrival order.  An element arrives in slot i + lag, where lag is its
 -- offset from the booking in units of the booking interval (20 days /
 -- month_size): the order of a live feed, in which a batch holds events of
--- about batch / 10.5 x 10 different shipments, mostly one event each.  Batch
+-- nearly as many different shipments as elements, mostly one event each.  Batch
 -- b of a month holds the elements of slots b * S .. (b + 1) * S - 1, with
 -- S = batch / 10.5 slots.
 --
