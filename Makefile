@@ -150,7 +150,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon bench-settle stress
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon bench-settle bench-scale stress
 
 deps:
 	@bash test/tools/deps.sh
@@ -232,6 +232,11 @@ bench-recon:
 # INSERT ... SELECT ... GROUP BY writing the same statement lines.
 bench-settle:
 	@bash test/bench/settle.sh
+
+# Scale: 1, 2, 4 and 8 million shipments in one growing database; time per
+# row at each size and single-shipment status lookups (BENCH_SCALE_SIZES).
+bench-scale:
+	@bash test/bench/scale.sh
 
 # Regenerate the compiled-in ISO tables and seed SQL from src/data.
 regen-data:
