@@ -24,10 +24,14 @@
 # 16 MB of slack for the allocator (glibc's arenas and trimming, pages of
 # shared memory touched: shared_buffers is 1 MB here, as in PostgreSQL's own
 # TAP clusters, so that shared memory barely shows in the resident set).
-# The batch text grows by about 190 bytes per event, so a call that kept
-# every parsed event (hundreds of bytes each) fails the bound by far, and a
-# machine busy with other work changes nothing of it: the figures are
-# memory, not time.  The aggregates keep a fixed-size state: their working
+# The batch text grows by about 137 bytes per event and one chunk holds
+# about 1.8 kB per element while it is processed, so a call that kept every
+# parsed event, or a copy of each element's text, fails the bound by far.
+# Measured (docs/testing.md): about 200 bytes per added event at the small
+# sizes, where the 16 MB of slack is what counts (the allocator's share
+# shifts between one chunk and several partitions), and 40 bytes at the
+# full sizes.  A machine busy with other work changes nothing of it: the
+# figures are memory, not time.  The aggregates keep a fixed-size state: their working
 # memory may grow by at most 4 MB from M to 4M rows.
 #
 # Sizes: 25 000 vs 100 000 events, 250 000 vs 1 000 000 aggregated rows in
@@ -52,10 +56,14 @@ note("sizes: events @events, aggregated rows @rows" . ($stress ? ' (CBL_STRESS)'
 
 my $node = PostgreSQL::Test::Cluster->new('memory');
 $node->init;
+# No autovacuum: an ANALYZE landing between the two sizes could change the
+# plans of ingest's statements, and with them its memory.  No parallel
+# workers: their memory is not the backend's.
 $node->append_conf('postgresql.conf', qq{
 shared_buffers = 1MB
 jit = off
 max_parallel_workers_per_gather = 0
+autovacuum = off
 });
 $node->start;
 
