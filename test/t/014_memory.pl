@@ -10,8 +10,8 @@
 # the peak of the same session just before it.  Before an ingest the session
 # has read the batch whole once (md5 of it), so the batch text itself, which
 # the call must hold as its argument, is in the baseline; what remains is
-# ingest's working memory.  Measured this way, nothing of the call can grow
-# with the batch except what ingest keeps per element on purpose: 16 bytes
+# ingest's working memory.  Of what the call holds, only this grows with the
+# batch by design, what ingest keeps per element on purpose: 16 bytes
 # of place per element for a batch of more than one chunk (50 000
 # elements), so that each partition can be read again from the text
 # (src/event_ingest.c), and 8 bytes per shipment whose state changed, plus
@@ -31,8 +31,8 @@
 # sizes, where the 16 MB of slack is what counts (the allocator's share
 # shifts between one chunk and several partitions), and 40 bytes at the
 # full sizes.  A machine busy with other work changes nothing of it: the
-# figures are memory, not time.  The aggregates keep a fixed-size state: their working
-# memory may grow by at most 4 MB from M to 4M rows.
+# figures are memory, not time.  The aggregates keep a fixed-size state:
+# their working memory may grow by at most 4 MB from M to 4M rows.
 #
 # Sizes: 25 000 vs 100 000 events, 250 000 vs 1 000 000 aggregated rows in
 # "make test"; with CBL_STRESS=1 ("make stress") 250 000 vs 1 000 000 events

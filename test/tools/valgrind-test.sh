@@ -124,6 +124,10 @@ if [ "$n_errors" -gt 0 ]; then
 		sed -E 's/^==[0-9]+== //; s/[0-9,]+ (bytes|blocks)/N \1/g; s/in loss record [0-9,]+ of [0-9,]+/in loss record/' |
 		sort | uniq -c | sort -rn | head -n 20
 fi
+if [ "$n_logs" -eq 0 ]; then
+	echo "valgrind-test: no valgrind log was written: the server did not run under valgrind"
+	failed=$((failed + 1))
+fi
 if [ "$n_cbl" -gt 0 ]; then
 	echo "---- the errors with a frame in cbl ($summary):"
 	head -n 200 "$summary"
