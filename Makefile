@@ -150,7 +150,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon bench-settle bench-scale stress
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon bench-settle bench-scale stress valgrind-test
 
 deps:
 	@bash test/tools/deps.sh
@@ -212,6 +212,11 @@ stress:
 # in a private copy of the PostgreSQL install (docs/testing.md).
 asan-test:
 	@bash test/tools/asan-test.sh
+
+# The regression suite (or the tests named in VALGRIND_TESTS) with the server
+# under valgrind's memcheck (docs/testing.md).  Slow.
+valgrind-test:
+	@bash test/tools/valgrind-test.sh $(VALGRIND_TESTS)
 
 bench:
 	@bash test/bench/run.sh

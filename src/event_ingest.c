@@ -512,9 +512,9 @@ IngestParsedEvents(FunctionCallInfo fcinfo, const ParsedEvent *events, size_t n)
 	return IngestCall(fcinfo, &src);
 }
 
-/* Ingest a batch held in text. */
-static Datum
-IngestText(FunctionCallInfo fcinfo, const char *text, size_t len)
+/* Ingest a batch held in text (event_ingest.h). */
+Datum
+IngestEventText(FunctionCallInfo fcinfo, const char *text, size_t len)
 {
 	Source	   *src = palloc0(sizeof(Source));	/* not a local: PG_FINALLY reads it */
 	volatile Datum result = (Datum) 0;
@@ -543,7 +543,7 @@ cbl_ingest_events_text(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
 
-	return IngestText(fcinfo, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	return IngestEventText(fcinfo, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 }
 
 /* cbl.ingest_events(jsonb) */
@@ -553,6 +553,6 @@ cbl_ingest_events_jsonb(PG_FUNCTION_ARGS)
 	Jsonb	   *j = PG_GETARG_JSONB_P(0);
 	char	   *text = JsonbToCString(NULL, &j->root, VARSIZE(j));
 
-	return IngestText(fcinfo, text, strlen(text));
+	return IngestEventText(fcinfo, text, strlen(text));
 }
 

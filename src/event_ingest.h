@@ -23,4 +23,12 @@
  */
 extern Datum IngestParsedEvents(FunctionCallInfo fcinfo, const ParsedEvent *events, size_t n);
 
+/*
+ * Ingest a batch of canonical events held in text[0..len-1] (a JSON array),
+ * as cbl.ingest_events(text) does: read one element at a time, in chunks,
+ * so that memory stays that of one chunk plus a few bytes per element
+ * besides the text itself.
+ */
+extern Datum IngestEventText(FunctionCallInfo fcinfo, const char *text, size_t len);
+
 #endif							/* CBL_EVENT_INGEST_H */

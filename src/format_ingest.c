@@ -282,36 +282,6 @@ ParseFormat(const char *format, FmtBatch *batch, const char *text, size_t len,
 	return false;
 }
 
-/* Canonical JSON through the same entry point. */
-static Datum
-IngestCanonical(FunctionCallInfo fcinfo, const char *text, size_t len)
-{
-	char		errbuf[256];
-	EventBatch *volatile batch = EventBatchParse(text, len, errbuf, sizeof(errbuf));
-	Datum		result = (Datum) 0;
-
-	if (batch == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid event batch: %s", errbuf),
-				 errhint("A batch is a JSON array of event objects; see docs/milestones.md.")));
-	PG_TRY();
-	{
-		size_t		n = EventBatchSize(batch);
-		ParsedEvent *events = palloc(Max(n, 1) * sizeof(ParsedEvent));
-
-		for (size_t i = 0; i < n; i++)
-			EventBatchElement(batch, i, &events[i]);
-		result = IngestParsedEvents(fcinfo, events, n);
-	}
-	PG_FINALLY();
-	{
-		EventBatchFree(batch);
-	}
-	PG_END_TRY();
-	return result;
-}
-
 Datum
 cbl_ingest_format(PG_FUNCTION_ARGS)
 {
@@ -349,7 +319,8 @@ cbl_ingest_format(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("canonical events name their own source"),
 					 errhint("Leave source out for format cbl.")));
-		return IngestCanonical(fcinfo, VARDATA_ANY(message), VARSIZE_ANY_EXHDR(message));
+		/* the streaming reader of cbl.ingest_events(text), not a whole parse */
+		return IngestEventText(fcinfo, VARDATA_ANY(message), VARSIZE_ANY_EXHDR(message));
 	}
 
 	batch = FmtBatchNew();
