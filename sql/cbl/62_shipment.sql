@@ -39,7 +39,7 @@ COMMENT ON COLUMN cbl.party.created_at IS 'when the party was added';
 -- cover several shipments.
 CREATE FUNCTION cbl.reference_kinds()
 RETURNS TABLE (kind text, identifies_one boolean, description text)
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE ROWS 11
 SET search_path = pg_catalog, pg_temp AS $$
   SELECT * FROM (VALUES
     ('reference',    true,  'the shipment''s own reference (waybill or job number)'),
@@ -163,6 +163,12 @@ CREATE TABLE cbl.shipment (
   CONSTRAINT shipment_carrier_fkey FOREIGN KEY (carrier_id, carrier_kind) REFERENCES cbl.party (id, kind),
   CONSTRAINT shipment_agent_fkey FOREIGN KEY (agent_id, agent_kind) REFERENCES cbl.party (id, kind)
 );
+-- Status by reference (cbl.v_shipment_status WHERE reference = ...) reads
+-- one shipment, not the table (docs/performance.md, Scale).  Not unique:
+-- cbl.reference_lookup_identifies_one_key already makes it so, and a unique
+-- key of a table distributed by id must contain the id (docs/scaling.md).
+CREATE INDEX shipment_reference_idx ON cbl.shipment (reference);
+COMMENT ON INDEX cbl.shipment_reference_idx IS 'a shipment by its own reference (status look-ups)';
 CREATE INDEX shipment_customer_id_idx ON cbl.shipment (customer_id);
 CREATE INDEX shipment_carrier_id_idx ON cbl.shipment (carrier_id) WHERE carrier_id IS NOT NULL;
 CREATE INDEX shipment_agent_id_idx ON cbl.shipment (agent_id) WHERE agent_id IS NOT NULL;
