@@ -9,7 +9,7 @@
 # TAP tests in test/t, fuzz targets in test/fuzz, benchmarks in test/bench.
 
 EXTENSION  = cbl
-EXTVERSION = 0.1.0
+EXTVERSION = 0.2.0
 MODULE_big = cbl
 PGFILEDESC = "cbl - cross-border logistics core"
 

@@ -10,9 +10,8 @@
 #     member, column, default, constraint, index, trigger, policy, view,
 #     function body and setting, aggregate, type, operator class, ACL,
 #     comment and pg_dump configuration table);
-#   - the same shipped rows in every table (rows users add are left out:
-#     the part of a configuration table pg_dump does not dump, and the
-#     whole of a table it does not know);
+#   - the same shipped rows in every table of cbl's (the rows of users,
+#     which pg_dump dumps from a configuration table, are left out);
 # the data of the old version is still there and cbl still works on it.
 use strict;
 use warnings;
@@ -52,11 +51,13 @@ BEGIN
     SELECT c.oid::regclass AS rel,
            (SELECT u.cond FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(cfg, cond)
              WHERE e.extname = 'cbl' AND u.cfg = c.oid) AS cond
-      FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
-     WHERE ns.nspname = 'cbl' AND c.relkind IN ('r', 'p')
+      FROM pg_class c
+      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+      JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'cbl'
+     WHERE c.relkind = 'r'              -- a partitioned table's rows are its partitions'
   LOOP
     CONTINUE WHEN t.cond = '';          -- user data only
-    EXECUTE format('INSERT INTO shipped_rows SELECT %L, x::text FROM %s x %s',
+    EXECUTE format('INSERT INTO shipped_rows SELECT %L, x::text FROM ONLY %s x %s',
                    t.rel::text, t.rel,
                    CASE WHEN t.cond IS NULL THEN '' ELSE 'WHERE NOT (' || regexp_replace(t.cond, '^\s*WHERE\s+', '', 'i') || ')' END);
   END LOOP;
