@@ -76,8 +76,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			EventBatchElement(batch, i, &ev);
 			if (ev.ok)
 			{
+				/* a milestone, or a mapped code, or only a reason code (a reason event) */
 				if (ev.source == NULL || ev.event_id == NULL || ev.shipment == NULL ||
-					(ev.milestone == NULL && (ev.standard == NULL || ev.code == NULL)) ||
+					(ev.milestone == NULL && (ev.standard == NULL || ev.code == NULL) &&
+					 ev.reason_code == NULL) ||
 					ev.raw == NULL)
 					abort();
 				/* a mapped code (standard + code) may leave the classifier to its map row */
