@@ -404,6 +404,19 @@ CblRelid(const char *name)
  * partition come together and each leaf is opened once per probe.  Leaves
  * stay locked to the end of the transaction, as a query's would.
  */
+/* No leaf open: the state a probe of a partitioned table starts in. */
+static void
+ProbeNoLeaf(Probe *p)
+{
+	p->heap = NULL;
+	p->index = NULL;
+	p->scan = NULL;
+	p->slot = NULL;
+	p->map = NULL;
+	p->leaf = InvalidOid;
+	p->vmbuffer = InvalidBuffer;
+}
+
 static void
 ProbeLeafClose(Probe *p)
 {
@@ -418,12 +431,7 @@ ProbeLeafClose(Probe *p)
 	table_close(p->heap, NoLock);
 	if (p->map)
 		free_attrmap(p->map);
-	p->heap = NULL;
-	p->index = NULL;
-	p->scan = NULL;
-	p->slot = NULL;
-	p->map = NULL;
-	p->leaf = InvalidOid;
+	ProbeNoLeaf(p);
 }
 
 /* The leaf partition of the parent that a value of its partition key goes to, or InvalidOid. */
@@ -501,13 +509,7 @@ ProbeOpenPartitioned(Probe *p, Oid relid, Oid index)
 	if (key->strategy != PARTITION_STRATEGY_RANGE || key->partnatts != 1 || key->partattrs[0] == 0)
 		elog(ERROR, "ingest supports cbl.%s partitioned by a range of one column only",
 			 RelationGetRelationName(p->parent));
-	p->heap = NULL;
-	p->index = NULL;
-	p->scan = NULL;
-	p->slot = NULL;
-	p->map = NULL;
-	p->leaf = InvalidOid;
-	p->vmbuffer = InvalidBuffer;
+	ProbeNoLeaf(p);
 }
 
 /* Open table through index (its first nkeys columns, compared with procs). */
