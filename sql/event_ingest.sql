@@ -46,6 +46,21 @@ SELECT revision, occurred_at, updated_at FROM cbl.event WHERE source = 'dhl' AND
 SELECT source, event_id, stored_revision, incoming->>'occurred_at' AS incoming_time, reason
   FROM cbl.event_conflict ORDER BY conflict_no;
 SELECT cbl.milestone_time(state, 'DELIVERED', 'EST') FROM cbl.shipment_state WHERE shipment_id = :s1;
+-- The conflicting version sent again is counted again but recorded once;
+-- a different conflicting version is recorded.
+SELECT count(*) AS conflicts_before FROM cbl.event_conflict \gset
+SELECT conflict FROM cbl.upsert_event('dhl', 'e3', 'EXP-1001', 'DELIVERED', 'EST', '2026-03-06 18:00+00',
+                                      updated_at => '2026-03-02 09:00+00');
+SELECT conflict FROM cbl.ingest_events('[
+  {"source": "dhl", "event_id": "e3", "shipment": "EXP-1001", "milestone": "DELIVERED", "classifier": "EST",
+   "occurred_at": "2026-03-06T18:00:00Z", "updated_at": "2026-03-02T09:00:00Z"},
+  {"source": "dhl", "event_id": "e3", "shipment": "EXP-1001", "milestone": "DELIVERED", "classifier": "EST",
+   "occurred_at": "2026-03-06T18:00:00Z", "updated_at": "2026-03-02T09:00:00Z"}]');
+SELECT count(*) - :conflicts_before AS conflicts_recorded_again FROM cbl.event_conflict;
+SELECT conflict FROM cbl.upsert_event('dhl', 'e3', 'EXP-1001', 'DELIVERED', 'EST', '2026-03-07 18:00+00',
+                                      updated_at => '2026-03-02 09:00+00');
+SELECT count(*) - :conflicts_before AS new_version_recorded FROM cbl.event_conflict;
+SELECT count(*) AS conflicts_without_hash FROM cbl.event_conflict WHERE content_hash IS NULL;
 
 -- Two revisions of one event in one batch apply in updated_at order,
 -- whatever their order in the batch.
@@ -103,6 +118,16 @@ SELECT * FROM cbl.ingest_events('[
   {"source": "dhl", "event_id": "x10", "shipment": "EXP-1001", "milestone": "DELIVERED", "classifier": "ACT", "occurred_at": "2026-03-03T07:00:00Z", "retracted": "yes"}
 ]');
 SELECT position, reason FROM cbl.event_reject ORDER BY reject_no;
+-- Rejected again (in another batch, at another position): counted, not
+-- recorded again.
+SELECT count(*) AS rejects_before FROM cbl.event_reject \gset
+SELECT rejected FROM cbl.ingest_events('[
+  {"source": "dhl", "event_id": "ok-1", "shipment": "EXP-1001", "milestone": "IMPORT_CLEARED", "classifier": "ACT",
+   "occurred_at": "2026-03-03T07:00:00Z"},
+  {"source": "dhl"}, 42,
+  {"source": "dhl", "event_id": "x3", "shipment": "EXP-1001", "milestone": "DELIVERED", "classifier": "FOO", "occurred_at": "2026-03-03T07:00:00Z"}]');
+SELECT count(*) - :rejects_before AS rejects_recorded_again FROM cbl.event_reject;
+SELECT count(*) FILTER (WHERE element_hash = md5(element)) = count(*) AS every_reject_hashed FROM cbl.event_reject;
 
 -- Input that is not a JSON array at all is an error saying where it broke.
 SELECT * FROM cbl.ingest_events('[{"source": "dhl", "event_id": "e1",');

@@ -93,6 +93,7 @@ SELECT count(*) AS states_differing_from_events FROM cbl.shipment_state ss
             WHERE shipment_id = ss.shipment_id ORDER BY source, event_id, revision DESC) e
      JOIN cbl.shipment s ON s.id = e.shipment_id JOIN cbl.framework f ON f.code = s.framework
      JOIN cbl.milestone m ON m.code = e.milestone LEFT JOIN cbl.source src ON src.code = e.source);
+-- Both copies hold the same bad element: rejected twice, recorded once.
 SELECT position, reason FROM cbl.event_reject ORDER BY reject_no;
 SELECT count(*) AS pending FROM cbl.event_pending;
 

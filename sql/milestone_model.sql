@@ -282,7 +282,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel,
 SELECT p.oid::regprocedure AS function, has_function_privilege('public', p.oid, 'EXECUTE') AS public_executes
   FROM pg_proc p
  WHERE p.oid IN ('cbl.framework_check_trigger()'::regprocedure, 'cbl.guard_builtin()'::regprocedure)
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 CREATE ROLE regress_cbl_planner;
 GRANT INSERT, UPDATE, DELETE ON cbl.milestone, cbl.framework, cbl.framework_step TO regress_cbl_planner;
 SET ROLE regress_cbl_planner;

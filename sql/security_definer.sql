@@ -16,7 +16,7 @@ SELECT p.oid::regprocedure AS definer, array_to_string(p.proconfig, ', ') AS con
        has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_call
   FROM pg_proc p JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'cbl'
- WHERE p.prosecdef ORDER BY 1::text;
+ WHERE p.prosecdef ORDER BY p.oid::regprocedure::text;
 
 -- The data Mallory's calls work on.
 INSERT INTO cbl.party (kind, code, name) VALUES ('customer', 'MAL_CUST', 'Mallory''s employer');

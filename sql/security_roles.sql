@@ -20,12 +20,12 @@ SELECT c.oid::regclass AS rls_table, c.relforcerowsecurity AS forced,
        array_agg(p.polname || ':' || p.polcmd::text || ':' || p.polroles::regrole[]::text ORDER BY p.polname) AS policies
   FROM pg_class c LEFT JOIN pg_policy p ON p.polrelid = c.oid
  WHERE c.relnamespace = 'cbl'::regnamespace AND c.relrowsecurity
- GROUP BY c.oid ORDER BY 1::text;
+ GROUP BY c.oid ORDER BY c.oid::regclass::text;
 -- Staff policies are USING (true); a partner's compares indexed columns
 -- with the login's parties, computed once per statement.
 SELECT polrelid::regclass AS relation, pg_get_expr(polqual, polrelid) AS partner_sees
   FROM pg_policy WHERE polname = 'cbl_partner_own' AND polrelid IN ('cbl.shipment'::regclass, 'cbl.event'::regclass)
- ORDER BY 1::text;
+ ORDER BY polrelid::regclass::text;
 SELECT DISTINCT pg_get_expr(polqual, polrelid) AS staff_sees, pg_get_expr(polwithcheck, polrelid) AS staff_writes
   FROM pg_policy WHERE polname = 'cbl_staff_all';
 
@@ -270,7 +270,7 @@ SELECT c.oid::regclass AS relation, string_agg(a.attname, ' ' ORDER BY a.attnum)
  WHERE c.relnamespace = 'cbl'::regnamespace AND c.relkind IN ('r', 'p')
    AND has_column_privilege('cbl_reader', c.oid, a.attnum, 'SELECT')
    AND NOT has_table_privilege('public', c.oid, 'SELECT')
- GROUP BY c.oid ORDER BY 1::text;
+ GROUP BY c.oid ORDER BY c.oid::regclass::text;
 SELECT count(*) AS reader_writes FROM pg_class c
  WHERE c.relnamespace = 'cbl'::regnamespace
    AND has_any_column_privilege('cbl_reader', c.oid, 'INSERT, UPDATE') ;

@@ -268,7 +268,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proparallel,
                  'cbl.party_id(text, text)'::regprocedure,
                  'cbl.canonical_reference(text, text)'::regprocedure,
                  'cbl.reference_kinds()'::regprocedure)
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- Partners' data is not readable by PUBLIC.
 SELECT c AS relation, has_table_privilege('public', c, 'SELECT') AS public_reads
   FROM unnest(ARRAY['cbl.party', 'cbl.shipment', 'cbl.shipment_reference', 'cbl.reference_lookup']) AS c;

@@ -137,9 +137,12 @@ static const QueryDef query_defs[N_QUERIES] = {
 		0, {0}, true
 	},
 	[Q_CONFLICT] = {
-		"INSERT INTO cbl.event_conflict (shipment_id, source, event_id, stored_revision, incoming, reason) "
-		"SELECT u.shipment_id, u.source, u.event_id, u.stored_revision, cbl.ingest_row_json(" ROW_VALUE "), u.reason "
-		"FROM unnest(" ROW_ARGS ", $17::int4[], $18::text[]) " ROW_COLUMNS ", stored_revision, reason)",
+		"INSERT INTO cbl.event_conflict (shipment_id, source, event_id, stored_revision, incoming, reason, "
+		"  content_hash) "
+		"SELECT u.shipment_id, u.source, u.event_id, u.stored_revision, cbl.ingest_row_json(" ROW_VALUE "), u.reason, "
+		"  u.content_hash "
+		"FROM unnest(" ROW_ARGS ", $17::int4[], $18::text[]) " ROW_COLUMNS ", stored_revision, reason) "
+		"ON CONFLICT DO NOTHING",
 		18, {INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TEXTARRAYOID,
 			TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 			BOOLARRAYOID, BOOLARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, INT4ARRAYOID,
@@ -159,10 +162,12 @@ static const QueryDef query_defs[N_QUERIES] = {
 	},
 	/* an element whose parser gave no text of it keeps it as a canonical event */
 	[Q_REJECT] = {
-		"INSERT INTO cbl.event_reject (position, reason, element) "
-		"SELECT u.position, u.reason, coalesce(u.raw, cbl.ingest_row_json(" ROW_VALUE ")::text) "
-		"FROM unnest(" ROW_ARGS ", $17::text[], $18::text[]) " ROW_COLUMNS ", reason, raw) "
-		"ORDER BY u.position",
+		"INSERT INTO cbl.event_reject (position, reason, element, element_hash) "
+		"SELECT r.position, r.reason, r.element, pg_catalog.md5(r.element) "
+		"FROM (SELECT u.position, u.reason, coalesce(u.raw, cbl.ingest_row_json(" ROW_VALUE ")::text) AS element "
+		"      FROM unnest(" ROW_ARGS ", $17::text[], $18::text[]) " ROW_COLUMNS ", reason, raw)) r "
+		"ORDER BY r.position "
+		"ON CONFLICT DO NOTHING",
 		18, {INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TEXTARRAYOID,
 			TEXTARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID, TEXTARRAYOID,
 			BOOLARRAYOID, BOOLARRAYOID, TEXTARRAYOID, TEXTARRAYOID, INT8ARRAYOID, TEXTARRAYOID,

@@ -176,8 +176,15 @@ CREATE TABLE cbl.event_conflict (
   incoming      jsonb NOT NULL,
   reason        text NOT NULL,
   received_at   timestamptz NOT NULL DEFAULT now(),
+  content_hash  text,
   PRIMARY KEY (shipment_id, source, event_id, conflict_no)
 );
+-- A conflicting version sent again is recorded once (ingest inserts with ON
+-- CONFLICT DO NOTHING): re-sending changes nothing twice.
+CREATE UNIQUE INDEX event_conflict_once ON cbl.event_conflict
+  (shipment_id, source, event_id, (coalesce(stored_revision, 0)), content_hash);
+COMMENT ON INDEX cbl.event_conflict_once IS
+  'one row per conflicting version and stored revision it clashes with: a conflict sent again is not recorded again';
 COMMENT ON TABLE cbl.event_conflict IS
   'events that came again with the same identity and different content but no later updated_at: kept here with the stored revision they clash with; the state is unchanged';
 COMMENT ON COLUMN cbl.event_conflict.shipment_id IS 'shipment';
@@ -187,7 +194,9 @@ COMMENT ON COLUMN cbl.event_conflict.conflict_no IS 'numbers the conflicts';
 COMMENT ON COLUMN cbl.event_conflict.stored_revision IS 'the revision in cbl.event it clashes with (the current one)';
 COMMENT ON COLUMN cbl.event_conflict.incoming IS 'the event as it came, as a canonical event (its milestone and classifier resolved)';
 COMMENT ON COLUMN cbl.event_conflict.reason IS 'why it was not applied';
-COMMENT ON COLUMN cbl.event_conflict.received_at IS 'when it came';
+COMMENT ON COLUMN cbl.event_conflict.received_at IS 'when it first came';
+COMMENT ON COLUMN cbl.event_conflict.content_hash IS
+  'content hash of the incoming version (as cbl.event.content_hash): the same version sent again is recorded once; NULL for conflicts recorded before cbl 0.2.0';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_conflict', '');
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_conflict_conflict_no_seq', '');
 
@@ -196,15 +205,23 @@ CREATE TABLE cbl.event_reject (
   position      integer NOT NULL,
   reason        text NOT NULL,
   element       text NOT NULL,
-  received_at   timestamptz NOT NULL DEFAULT now()
+  received_at   timestamptz NOT NULL DEFAULT now(),
+  element_hash  text
 );
+-- The same element rejected for the same reason is recorded once, whatever
+-- batch or position it comes in again.
+CREATE UNIQUE INDEX event_reject_once ON cbl.event_reject (element_hash, reason);
+COMMENT ON INDEX cbl.event_reject_once IS
+  'one row per rejected element and reason: an element sent again and rejected again is not recorded again';
 COMMENT ON TABLE cbl.event_reject IS
   'batch elements that were not valid events, with the reason and the element as sent; nothing else of the batch is lost';
 COMMENT ON COLUMN cbl.event_reject.reject_no IS 'numbers the rejects';
 COMMENT ON COLUMN cbl.event_reject.position IS 'position of the element in its batch, from 1';
 COMMENT ON COLUMN cbl.event_reject.reason IS 'what is wrong with it';
 COMMENT ON COLUMN cbl.event_reject.element IS 'the element as sent: compact JSON for canonical events, the message text for carrier formats';
-COMMENT ON COLUMN cbl.event_reject.received_at IS 'when it came';
+COMMENT ON COLUMN cbl.event_reject.received_at IS 'when it first came';
+COMMENT ON COLUMN cbl.event_reject.element_hash IS
+  'md5 of element: the same element rejected again for the same reason is recorded once; NULL for rejects recorded before cbl 0.2.0';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_reject', '');
 -- and their numbers: restored at 1, the next reject would collide with the first
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_reject_reject_no_seq', '');
