@@ -336,43 +336,18 @@ REVOKE ALL ON FUNCTION cbl.scan_exceptions(timestamptz, bigint[], interval, inte
 -- The pg_cron job that runs the scan.  The cron calls are dynamic SQL, so
 -- that the functions exist (and say how to enable pg_cron) without it.
 CREATE FUNCTION cbl.schedule_exception_scan(schedule text DEFAULT '*/5 * * * *') RETURNS bigint
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  job bigint;
-BEGIN
-  PERFORM cbl.assert_pg_cron();
-  IF schedule IS NULL THEN
-    RAISE EXCEPTION 'the schedule of the exception scan must not be null'
-      USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Give a cron schedule such as ''*/5 * * * *'' (every 5 minutes), or none for that default.';
-  END IF;
-  -- pg_cron's cron.schedule(job_name, ...) updates the job of that name if there is one
-  EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-     INTO job
-    USING 'cbl_exception_scan', schedule, 'SELECT * FROM cbl.scan_exceptions()';
-  RETURN job;
-END $$;
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+RETURN cbl.cron_schedule('cbl_exception_scan', 'exception scan', schedule,
+                         '''*/5 * * * *'' (every 5 minutes)', 'SELECT * FROM cbl.scan_exceptions()');
 COMMENT ON FUNCTION cbl.schedule_exception_scan(text) IS
   'schedule cbl.scan_exceptions() with pg_cron as job cbl_exception_scan (every 5 minutes by default); calling it again changes the schedule of the same job; returns the job id; SQLSTATE LG004 without pg_cron';
 REVOKE ALL ON FUNCTION cbl.schedule_exception_scan(text) FROM PUBLIC;
 
 CREATE FUNCTION cbl.unschedule_exception_scan() RETURNS boolean
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  scheduled boolean;
-BEGIN
-  PERFORM cbl.assert_pg_cron();
-  EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 AND username = current_user)'
-     INTO scheduled
-    USING 'cbl_exception_scan';
-  IF NOT scheduled THEN
-    RETURN false;
-  END IF;
-  EXECUTE 'SELECT cron.unschedule($1)' INTO scheduled USING 'cbl_exception_scan';
-  RETURN scheduled;
-END $$;
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+RETURN cbl.cron_unschedule('cbl_exception_scan');
 COMMENT ON FUNCTION cbl.unschedule_exception_scan() IS
   'remove the pg_cron job cbl_exception_scan; true if there was one, false if not; SQLSTATE LG004 without pg_cron';
 REVOKE ALL ON FUNCTION cbl.unschedule_exception_scan() FROM PUBLIC;

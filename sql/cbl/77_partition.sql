@@ -131,47 +131,25 @@ CREATE FUNCTION cbl.schedule_partition_maintenance(schedule text DEFAULT '0 3 * 
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  job bigint;
 BEGIN
   PERFORM cbl.assert_pg_cron();
-  IF schedule IS NULL THEN
-    RAISE EXCEPTION 'the schedule of the partition maintenance must not be null'
-      USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Give a cron schedule such as ''0 3 * * *'' (daily at 03:00), or none for that default.';
-  END IF;
   IF months_ahead IS NULL OR months_ahead < 0 OR months_ahead > 120 THEN
     RAISE EXCEPTION 'months_ahead must be from 0 to 120, not %', coalesce(months_ahead::text, 'null')
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Give how many months after the current one to make partitions for, 3 by default.';
   END IF;
-  -- pg_cron's cron.schedule(job_name, ...) updates the job of that name if there is one
-  EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-     INTO job
-    USING 'cbl_partition_maintenance', schedule,
-          format('SELECT count(*) FROM cbl.create_partitions(%s)', months_ahead);
-  RETURN job;
+  RETURN cbl.cron_schedule('cbl_partition_maintenance', 'partition maintenance', schedule,
+                           '''0 3 * * *'' (daily at 03:00)',
+                           format('SELECT count(*) FROM cbl.create_partitions(%s)', months_ahead));
 END $$;
 COMMENT ON FUNCTION cbl.schedule_partition_maintenance(text, integer) IS
   'schedule cbl.create_partitions(months_ahead) with pg_cron as job cbl_partition_maintenance (daily at 03:00 by default); calling it again changes the same job; returns the job id; SQLSTATE LG004 without pg_cron';
 REVOKE ALL ON FUNCTION cbl.schedule_partition_maintenance(text, integer) FROM PUBLIC;
 
 CREATE FUNCTION cbl.unschedule_partition_maintenance() RETURNS boolean
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  scheduled boolean;
-BEGIN
-  PERFORM cbl.assert_pg_cron();
-  EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 AND username = current_user)'
-     INTO scheduled
-    USING 'cbl_partition_maintenance';
-  IF NOT scheduled THEN
-    RETURN false;
-  END IF;
-  EXECUTE 'SELECT cron.unschedule($1)' INTO scheduled USING 'cbl_partition_maintenance';
-  RETURN scheduled;
-END $$;
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+RETURN cbl.cron_unschedule('cbl_partition_maintenance');
 COMMENT ON FUNCTION cbl.unschedule_partition_maintenance() IS
   'remove the pg_cron job cbl_partition_maintenance; true if there was one, false if not; SQLSTATE LG004 without pg_cron';
 REVOKE ALL ON FUNCTION cbl.unschedule_partition_maintenance() FROM PUBLIC;

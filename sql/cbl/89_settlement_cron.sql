@@ -362,43 +362,18 @@ REVOKE ALL ON PROCEDURE cbl.run_monthly_settlement(date) FROM PUBLIC;
 -- The pg_cron job.  The cron calls are dynamic SQL, so that the functions
 -- exist (and say how to enable pg_cron) without it.
 CREATE FUNCTION cbl.schedule_monthly_settlement(schedule text DEFAULT '0 2 1 * *') RETURNS bigint
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  job bigint;
-BEGIN
-  PERFORM cbl.assert_pg_cron();
-  IF schedule IS NULL THEN
-    RAISE EXCEPTION 'the schedule of the monthly settlement must not be null'
-      USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'Give a cron schedule such as ''0 2 1 * *'' (02:00 on the 1st of each month), or none for that default.';
-  END IF;
-  -- pg_cron's cron.schedule(job_name, ...) updates the job of that name if there is one
-  EXECUTE 'SELECT cron.schedule($1, $2, $3)'
-     INTO job
-    USING 'cbl_monthly_settlement', schedule, 'CALL cbl.run_monthly_settlement()';
-  RETURN job;
-END $$;
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+RETURN cbl.cron_schedule('cbl_monthly_settlement', 'monthly settlement', schedule,
+                         '''0 2 1 * *'' (02:00 on the 1st of each month)', 'CALL cbl.run_monthly_settlement()');
 COMMENT ON FUNCTION cbl.schedule_monthly_settlement(text) IS
   'schedule CALL cbl.run_monthly_settlement() with pg_cron as job cbl_monthly_settlement (02:00 on the 1st of each month by default, in pg_cron''s time zone); calling it again changes the schedule of the same job; returns the job id; SQLSTATE LG004 without pg_cron';
 REVOKE ALL ON FUNCTION cbl.schedule_monthly_settlement(text) FROM PUBLIC;
 
 CREATE FUNCTION cbl.unschedule_monthly_settlement() RETURNS boolean
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  scheduled boolean;
-BEGIN
-  PERFORM cbl.assert_pg_cron();
-  EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1 AND username = current_user)'
-     INTO scheduled
-    USING 'cbl_monthly_settlement';
-  IF NOT scheduled THEN
-    RETURN false;
-  END IF;
-  EXECUTE 'SELECT cron.unschedule($1)' INTO scheduled USING 'cbl_monthly_settlement';
-  RETURN scheduled;
-END $$;
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+RETURN cbl.cron_unschedule('cbl_monthly_settlement');
 COMMENT ON FUNCTION cbl.unschedule_monthly_settlement() IS
   'remove the pg_cron job cbl_monthly_settlement; true if there was one, false if not; SQLSTATE LG004 without pg_cron';
 REVOKE ALL ON FUNCTION cbl.unschedule_monthly_settlement() FROM PUBLIC;
