@@ -12,6 +12,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CblTap;
 use IPC::Run;
 
 my $node = PostgreSQL::Test::Cluster->new('main');
@@ -90,20 +91,7 @@ like($milestones_before, qr/lean_express\|7/, 'a user framework exists before th
 like($milestones_before, qr/DR-1\|dhl\|2\|2\|/, 'a second revision of an event exists before the dump');
 like($milestones_before, qr/dhl\|9\|DR-3/, 'a pending event exists before the dump');
 
-my $dump = $node->basedir . '/src.dump';
-my ($out, $err) = ('', '');
-my $ok = IPC::Run::run(
-	[ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_dump -Fc') or diag($err);
-is($err, '', 'pg_dump printed no warning or error');
-
-$node->safe_psql('postgres', 'CREATE DATABASE dst');
-($out, $err) = ('', '');
-$ok = IPC::Run::run([ 'pg_restore', '-d', $node->connstr('dst'), $dump ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_restore exits 0') or diag($err);
-is($err, '', 'pg_restore reported no errors (no duplicate keys)');
+dump_restore($node, 'src', 'dst');
 
 is($node->safe_psql('dst', "SELECT extversion FROM pg_extension WHERE extname = 'cbl'"),
 	$node->safe_psql('src', "SELECT extversion FROM pg_extension WHERE extname = 'cbl'"),

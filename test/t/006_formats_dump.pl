@@ -9,6 +9,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CblTap;
 use IPC::Run;
 
 my $node = PostgreSQL::Test::Cluster->new('main');
@@ -37,17 +38,7 @@ my $before = $node->safe_psql('src', $sql);
 like($before, qr/IATA\|TGC\|\|CUSTOMS_HOLD\|\|f/, 'a user row overrides a shipped code');
 like($before, qr/ACMEPARCEL\|STK\|\|\|delayed\|f/, 'a user row may say what its code raises');
 
-my $dump = $node->basedir . '/src.dump';
-my ($out, $err) = ('', '');
-ok( IPC::Run::run(
-		[ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
-		'>', \$out, '2>', \$err),
-	'pg_dump') or diag($err);
-$node->safe_psql('postgres', 'CREATE DATABASE dst');
-ok( IPC::Run::run(
-		[ 'pg_restore', '--exit-on-error', '-d', $node->connstr('dst'), $dump ],
-		'>', \$out, '2>', \$err),
-	'pg_restore') or diag($err);
+dump_restore($node, 'src', 'dst');
 is($node->safe_psql('dst', $sql), $before,
 	'the users\' rows come back once, the shipped ones from CREATE EXTENSION');
 

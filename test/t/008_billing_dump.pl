@@ -12,6 +12,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CblTap;
 use IPC::Run;
 
 my $node = PostgreSQL::Test::Cluster->new('billing');
@@ -87,17 +88,7 @@ ok( $node->safe_psql('src', q{
        < (SELECT ctid FROM cbl.charge WHERE trigger_key = 'PICKED_UP:bill_sell_card:FRT')}) eq 't',
 	'an adjustment is stored before the charge it adjusts');
 
-my $dump = $node->basedir . '/billing.dump';
-my ($out, $err) = ('', '');
-my $ok = IPC::Run::run([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_dump -Fc') or diag($err);
-is($err, '', 'pg_dump printed no warning or error');
-$node->safe_psql('postgres', 'CREATE DATABASE dst');
-($out, $err) = ('', '');
-$ok = IPC::Run::run([ 'pg_restore', '-d', $node->connstr('dst'), $dump ], '>', \$out, '2>', \$err);
-ok($ok, 'pg_restore exits 0') or diag($err);
-is($err, '', 'pg_restore reported no errors');
+dump_restore($node, 'src', 'dst');
 is($node->safe_psql('dst', $sql), $before,
 	'parties, fees, commission rules, billing triggers, rating inputs, accruals, charges, invoices and reconciliations came back exactly');
 

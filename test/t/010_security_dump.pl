@@ -13,6 +13,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CblTap;
 use IPC::Run;
 
 my $node = PostgreSQL::Test::Cluster->new('main');
@@ -66,18 +67,7 @@ my ($rls_tables, $rls_policies) = split /\|/, $security_before;
 ok($rls_tables >= 7 && $rls_policies == 2 * $rls_tables,
 	"the shipment-keyed tables and the money tables under row-level security, two policies each ($security_before)");
 
-my $dump = $node->basedir . '/src.dump';
-my ($out, $err) = ('', '');
-my $ok = IPC::Run::run([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_dump -Fc') or diag($err);
-
-$node->safe_psql('postgres', 'CREATE DATABASE dst');
-($out, $err) = ('', '');
-$ok = IPC::Run::run([ 'pg_restore', '-d', $node->connstr('dst'), $dump ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_restore exits 0') or diag($err);
-is($err, '', 'pg_restore reported no errors');
+dump_restore($node, 'src', 'dst');
 
 is($node->safe_psql('dst', $security), $security_before,
 	'after the restore, row-level security and the policies are back');

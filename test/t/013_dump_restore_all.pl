@@ -24,6 +24,7 @@ use Cwd qw(abs_path);
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CblTap;
 use IPC::Run;
 
 my $node = PostgreSQL::Test::Cluster->new('dump_all');
@@ -168,19 +169,7 @@ for my $v (@views)
 }
 
 # ---------------------------------------------------------------------------
-my $dump = $node->basedir . '/src.dump';
-($out, $err) = ('', '');
-my $ok = IPC::Run::run([ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_dump -Fc exits 0') or diag($err);
-is($err, '', 'pg_dump printed no warning or error');
-
-$node->safe_psql('postgres', 'CREATE DATABASE dst');
-($out, $err) = ('', '');
-$ok = IPC::Run::run([ 'pg_restore', '-d', $node->connstr('dst'), $dump ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_restore exits 0') or diag($err);
-is($err, '', 'pg_restore printed nothing: no duplicate key, no error') or diag($err);
+dump_restore($node, 'src', 'dst');
 
 # ---------------------------------------------------------------------------
 # Every view.  Some read now() (cbl.v_timeline's "late": now() > due_at), and
