@@ -1082,11 +1082,26 @@ BEGIN
   FOR r IN SELECT * FROM pg_temp.cbl_upgrade_options LOOP
     EXECUTE format('ALTER VIEW cbl.%I SET (%s)', r.relname, array_to_string(r.reloptions, ', '));
   END LOOP;
+  -- the grants are the database's, not the extension's: pg_init_privs is
+  -- left as a fresh install has it, so that pg_dump dumps them as before
+  CREATE TEMPORARY TABLE cbl_upgrade_initprivs ON COMMIT DROP AS
+  SELECT i.* FROM pg_catalog.pg_init_privs i
+   WHERE (i.classoid = 'pg_catalog.pg_class'::regclass
+          AND i.objoid IN (SELECT a.object::regclass FROM pg_temp.cbl_upgrade_acl a WHERE a.kind = 'TABLE'))
+      OR (i.classoid = 'pg_catalog.pg_proc'::regclass
+          AND i.objoid IN (SELECT a.object::regprocedure FROM pg_temp.cbl_upgrade_acl a WHERE a.kind = 'FUNCTION'));
   FOR g IN SELECT * FROM pg_temp.cbl_upgrade_acl LOOP
     EXECUTE format('GRANT %s ON %s %s TO %s%s', g.privilege_type, g.kind, g.object,
                    CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(g.grantee::regrole::text) END,
                    CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
   END LOOP;
+  DELETE FROM pg_catalog.pg_init_privs i
+   WHERE (i.classoid = 'pg_catalog.pg_class'::regclass
+          AND i.objoid IN (SELECT a.object::regclass FROM pg_temp.cbl_upgrade_acl a WHERE a.kind = 'TABLE'))
+      OR (i.classoid = 'pg_catalog.pg_proc'::regclass
+          AND i.objoid IN (SELECT a.object::regprocedure FROM pg_temp.cbl_upgrade_acl a WHERE a.kind = 'FUNCTION'));
+  INSERT INTO pg_catalog.pg_init_privs SELECT * FROM pg_temp.cbl_upgrade_initprivs;
+  DROP TABLE pg_temp.cbl_upgrade_initprivs;
   FOR r IN SELECT * FROM pg_temp.cbl_upgrade_rls LOOP
     IF r.relrowsecurity THEN
       EXECUTE format('ALTER TABLE cbl.%I ENABLE ROW LEVEL SECURITY', r.relname);
