@@ -85,9 +85,10 @@ COMMENT ON FUNCTION cbl.partitions() IS
 -- Locks, only when a table has a partition to make: SHARE ROW EXCLUSIVE on
 -- that table (and so on every partition of it) first, which waits for the
 -- writers under way (ingests, accruals, settlements) and holds off new ones
--- until commit (readers go on); then CREATE TABLE ... PARTITION OF takes
--- ACCESS EXCLUSIVE on the default partition, which it scans to check that no
--- row of the new month is left there.  The tables are locked in the order
+-- until commit; then CREATE TABLE ... PARTITION OF takes ACCESS EXCLUSIVE
+-- on the table and on its default partition (which it scans to check that
+-- no row of the new month is left there), so from then on until commit
+-- readers of the table wait too.  The tables are locked in the order
 -- ingest and settlement write them (events, charges, statement lines).  Run
 -- it when little is written, which pg_cron does at 03:00 by default; with
 -- the partitions made ahead the default partitions are empty and the run is
