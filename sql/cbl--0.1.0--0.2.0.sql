@@ -1168,12 +1168,19 @@ DECLARE
   trg record;
   guards text[];
   what text;
+  pass integer;
+  locked_rels text[] := '{}';
 BEGIN
   IF months_ahead IS NULL OR months_ahead < 0 OR months_ahead > 120 THEN
     RAISE EXCEPTION 'months_ahead must be from 0 to 120, not %', coalesce(months_ahead::text, 'null')
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Give how many months after the current one to make partitions for, 3 by default.';
   END IF;
+  -- Two passes over the tables: the first locks those with a partition to
+  -- make, in order, before anything is made (so that no table is held
+  -- ACCESS EXCLUSIVE while the next one's writers are waited for); the
+  -- second makes the partitions.
+  FOR pass IN 1 .. 2 LOOP
   FOR t IN SELECT x.rel, x.name, x.key FROM (VALUES (1, 'cbl.event', 'event', 'shipment_id'),
                                                     (2, 'cbl.charge', 'charge', 'shipment_id'),
                                                     (3, 'cbl.statement_line', 'statement_line', 'period_start'))
@@ -1187,7 +1194,7 @@ BEGIN
     END IF;
     first_month := least(coalesce(first_month, current_month), current_month);
     def_rel := format('cbl.%I', t.name || '_default')::regclass;
-    locked := false;
+    locked := t.rel = ANY (locked_rels);
     FOR m IN SELECT g::date FROM generate_series(first_month, current_month + make_interval(months => months_ahead),
                                                  interval '1 month') g LOOP
       IF t.key = 'shipment_id' THEN
@@ -1204,6 +1211,12 @@ BEGIN
                                AND CASE WHEN t.key = 'shipment_id'
                                         THEN p.lower_bound::bigint < hi::bigint AND p.upper_bound::bigint > lo::bigint
                                         ELSE p.lower_bound::date < hi::date AND p.upper_bound::date > lo::date END);
+      IF pass = 1 THEN
+        -- writers of the table wait, or are waited for
+        EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.rel);
+        locked_rels := locked_rels || t.rel;
+        EXIT;
+      END IF;
       IF NOT locked THEN
         -- writers of the table wait, or are waited for; then look again,
         -- since a concurrent run may have made it while we waited
@@ -1285,6 +1298,7 @@ BEGIN
       create_partitions.partition := format('cbl.%I', part)::regclass;
       RETURN NEXT;
     END LOOP;
+  END LOOP;
   END LOOP;
 END $$;
 COMMENT ON FUNCTION cbl.create_partitions(integer) IS
