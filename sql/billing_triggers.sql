@@ -119,6 +119,19 @@ SELECT cbl.accrue_charges(ARRAY[:t1, :t2, :t3]::bigint[]) AS again,
        cbl.accrue_charges(ARRAY[:t1]::bigint[], force => true) AS forced,
        cbl.accrue_charges(NULL) AS for_null, cbl.accrue_charges('{}') AS for_none;
 SELECT count(*) AS charges_after FROM cbl.charge WHERE shipment_id IN (:t1, :t2, :t3);
+-- Still idempotent across cbl.create_partitions (docs/scaling.md): the
+-- charges move to their shipments' month, where the unique key on
+-- (shipment_id, trigger_key) is the partition's, and accruing again writes
+-- nothing.  (Rolled back: the suite goes on with the install's layout.)
+SELECT count(*) AS charges_before FROM cbl.charge WHERE shipment_id IN (:t1, :t2, :t3) \gset
+BEGIN;
+SELECT count(*) > 0 AS made FROM cbl.create_partitions(0);
+SELECT count(*) = :charges_before AS all_there, bool_and(c.tableoid <> 'cbl.charge_default'::regclass) AS all_moved
+  FROM cbl.charge c WHERE c.shipment_id IN (:t1, :t2, :t3);
+SELECT cbl.accrue_charges(ARRAY[:t1, :t2, :t3]::bigint[]) AS again,
+       cbl.accrue_charges(ARRAY[:t1]::bigint[], force => true) AS forced;
+SELECT count(*) = :charges_before AS none_added FROM cbl.charge WHERE shipment_id IN (:t1, :t2, :t3);
+ROLLBACK;
 
 -- The departure accrues the agent's handling from the card the trigger
 -- names: owed to the card's owner, not the carrier.

@@ -37,7 +37,7 @@ SELECT c.relname AS dumped, x.cond
   FROM pg_extension e
  CROSS JOIN LATERAL unnest(e.extconfig, e.extcondition) AS x(oid, cond)
   JOIN pg_class c ON c.oid = x.oid
- WHERE e.extname = 'cbl' AND c.relname IN ('fee', 'fee_group', 'charge', 'charge_charge_no_seq', 'commission_rule')
+ WHERE e.extname = 'cbl' AND c.relname IN ('fee', 'fee_group', 'charge', 'charge_default', 'charge_charge_no_seq', 'commission_rule')
  ORDER BY 1;
 
 -- Parties: billing currency, sell card, tier.

@@ -74,9 +74,16 @@ SELECT e.shipment_ref, e.event_id, e.tableoid::regclass AS partition
 -- create_partitions: from the oldest shipment's month (two months ago) to
 -- three months ahead; the rows of those months move out of the default.
 -- (This month's partition also takes the events earlier tests left.)
-SELECT pg_temp.offset_of(c.month) AS month, c.partition::text = 'cbl.event_' || to_char(c.month, 'YYYY_MM') AS named_by_month,
-       CASE WHEN pg_temp.offset_of(c.month) = 0 THEN c.moved >= 1 ELSE c.moved = (pg_temp.offset_of(c.month) = -2)::integer * 2 END AS moved_right
-  FROM cbl.create_partitions() c ORDER BY c.month;
+-- The same months are made for charges and statement lines (their rows
+-- are checked below).
+-- (A partition is named after its table and month.)
+SELECT regexp_replace(c.partition::text, '_\d{4}_\d\d$', '') AS tbl, pg_temp.offset_of(c.month) AS month,
+       c.partition::text ~ ('_' || to_char(c.month, 'YYYY_MM') || '$') AS named_by_month,
+       CASE WHEN c.partition::text NOT LIKE 'cbl.event\_%' THEN c.moved = 0
+            WHEN pg_temp.offset_of(c.month) = 0 THEN c.moved >= 1
+            ELSE c.moved = (pg_temp.offset_of(c.month) = -2)::integer * 2 END AS moved_right
+  FROM cbl.create_partitions() c
+ ORDER BY 1, c.month;
 SELECT pg_temp.offset_of(p.month) AS month, p.upper_id - p.lower_id = 1099511627776 AS one_month_of_ids,
        p.lower_id = cbl.shipment_id(p.month, 0) AS from_its_first_id, is_default,
        obj_description(p.partition, 'pg_class') IS NOT NULL AS commented,
@@ -92,7 +99,8 @@ SELECT count(*) AS rows_of_months_left_in_default FROM cbl.event_default e
 -- Idempotent: nothing more to make.
 SELECT count(*) AS made_again FROM cbl.create_partitions();
 -- Further ahead: the months up to eight ahead, and the waiting event moves.
-SELECT pg_temp.offset_of(c.month) AS month, c.moved FROM cbl.create_partitions(8) c ORDER BY c.month;
+SELECT split_part(c.partition::text, '_20', 1) AS tbl, pg_temp.offset_of(c.month) AS month, c.moved
+  FROM cbl.create_partitions(8) c ORDER BY 1, c.month;
 SELECT e.event_id, pg_temp.offset_of(p.month) AS partition_month, p.is_default
   FROM cbl.event e JOIN cbl.event_partitions() p ON p.partition = e.tableoid
  WHERE e.source = 'part' AND e.event_id = 'l1';
@@ -149,7 +157,169 @@ DROP TABLE :old_partition;
 SELECT count(*) AS old_events_left FROM cbl.event WHERE shipment_id = :s_old;
 SELECT count(*) AS other_events FROM cbl.event WHERE source = 'part';
 -- create_partitions makes it again (a shipment of that month remains).
-SELECT pg_temp.offset_of(c.month) AS month, c.moved FROM cbl.create_partitions(8) c;
+SELECT c.partition::text LIKE 'cbl.event\_%' AS of_event, pg_temp.offset_of(c.month) AS month, c.moved
+  FROM cbl.create_partitions(8) c ORDER BY 1, 2;
+ROLLBACK;
+
+-- Charges and statement lines (docs/scaling.md, "Partitioning"): a
+-- shipment's charges are in the partition of the shipment's month, a
+-- statement's lines in the partition of its period; create_partitions moves
+-- them out of the default partitions (settled charges and final lines
+-- too), once; charge numbers go on in order; the unique accrual key holds
+-- across the move; and settlement writes the same statements with the rows
+-- in the default partitions as in monthly ones.
+BEGIN;
+CREATE FUNCTION pg_temp.shipment_in(ref text, month date) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  sid bigint := cbl.shipment_id(month, nextval('cbl.shipment_id_seq'));
+BEGIN
+  INSERT INTO cbl.shipment (id, reference, framework, customer_id, carrier_id)
+  VALUES (sid, ref, 'express_parcel', cbl.party_id('customer', 'PART_CUST'), cbl.party_id('carrier', 'PART_CARR'));
+  INSERT INTO cbl.shipment_reference (shipment_id, kind, value) VALUES (sid, 'reference', ref);
+  INSERT INTO cbl.reference_lookup (kind, value, shipment_id) VALUES ('reference', ref, sid);
+  RETURN sid;
+END $$;
+CREATE FUNCTION pg_temp.offset_of(m date) RETURNS integer LANGUAGE sql AS $$
+  SELECT ((extract(year FROM m) * 12 + extract(month FROM m))
+          - (extract(year FROM now() AT TIME ZONE 'UTC') * 12 + extract(month FROM now() AT TIME ZONE 'UTC')))::integer
+$$;
+-- partitions read by a query
+CREATE FUNCTION pg_temp.leaves_read(query text, leaf text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  line text;
+  n bigint := 0;
+BEGIN
+  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+    IF line ~ (' on ' || leaf || '_') THEN
+      n := n + 1;
+    END IF;
+  END LOOP;
+  RETURN n;
+END $$;
+-- the SQLSTATE a statement fails with (errors name partitions, which are named by month)
+CREATE FUNCTION pg_temp.sqlstate_of(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE statement;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE;
+END $$;
+-- the statements of a period and their lines, as text (everything but when they were written)
+CREATE FUNCTION pg_temp.statements_of(period date) RETURNS text LANGUAGE sql AS $$
+  SELECT string_agg(format('%s %s %s %s %s %s %s', s.statement_no, s.party_id, s.direction, s.currency, s.total,
+                           s.line_count, s.charge_count), '; ' ORDER BY s.statement_no)
+         || ' / ' ||
+         (SELECT string_agg(format('%s %s %s %s %s %s %s %s %s', l.statement_no, l.line_no, l.kind, l.accrual_period,
+                                   l.shipment_id, l.fee_code, l.amount, l.charge_nos, l.period_start),
+                            '; ' ORDER BY l.statement_no, l.line_no)
+            FROM cbl.statement_line l WHERE l.period_start = period)
+    FROM cbl.statement s WHERE s.period_start = period
+$$;
+INSERT INTO cbl.party (kind, code, name) VALUES ('carrier', 'PART_CARR', 'Partitioned Haulage');
+-- the period to settle: the month before last in the billing time zone (over)
+SELECT cbl.billing_period(now() - interval '2 months') AS period \gset
+SELECT cbl.create_shipment('PCH-NOW', 'express_parcel', 'PART_CUST', 'PART_CARR') AS c_now \gset
+SELECT pg_temp.shipment_in('PCH-OLD', (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '2 months')::date) AS c_old \gset
+SELECT pg_temp.shipment_in('PCH-LATER', (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '8 months')::date) AS c_later \gset
+-- charges accrued in the period, before any monthly partition: all in the default
+SELECT count(cbl.add_charge(r, NULL, d, 'FRT', a::cbl.amount, (:'period'::date + interval '9 days')::timestamptz))
+  FROM (VALUES ('PCH-NOW', 'receivable', '100 EUR'), ('PCH-NOW', 'payable', '60 EUR'),
+               ('PCH-OLD', 'receivable', '200 EUR'), ('PCH-OLD', 'payable', '120 EUR'),
+               ('PCH-LATER', 'receivable', '300 EUR'), ('PCH-LATER', 'payable', '180 EUR')) v (r, d, a);
+-- an automatic accrual's key on the later shipment (one charge per key)
+INSERT INTO cbl.charge (shipment_id, party_id, direction, fee_code, amount, accrued_at, origin, step, trigger_key)
+VALUES (:c_later, cbl.party_id('customer', 'PART_CUST'), 'receivable', 'FSC', '30 EUR', :'period'::date + interval '9 days',
+        'rated', 'PICKED_UP', 'PICKED_UP:accrue_sell_card:FSC');
+SELECT max(charge_no) AS last_no_before FROM cbl.charge \gset
+SELECT s.reference, count(*) AS charges, bool_and(c.tableoid = 'cbl.charge_default'::regclass) AS in_default
+  FROM cbl.charge c JOIN cbl.shipment s ON s.id = c.shipment_id
+ WHERE s.reference LIKE 'PCH-%' GROUP BY s.reference ORDER BY s.reference;
+
+-- Settled with everything in the default partitions: the statements, kept
+-- in a psql variable, then undone.
+SAVEPOINT plain;
+SELECT count(*) AS statements_plain FROM cbl.settle(:'period');
+SELECT pg_temp.statements_of(:'period') AS plain_statements \gset
+SELECT count(*) AS lines_in_default FROM cbl.statement_line_default WHERE period_start = :'period';
+ROLLBACK TO SAVEPOINT plain;
+
+-- Monthly partitions: the charges move to their shipments' months (the
+-- later one stays in the default), with their numbers.
+SELECT regexp_replace(c.partition::text, '_\d{4}_\d\d$', '') AS tbl, count(*) AS made, sum(c.moved) AS moved
+  FROM cbl.create_partitions() c GROUP BY 1 ORDER BY 1;
+SELECT s.reference, c.charge_no <= :last_no_before AS kept_number, pg_temp.offset_of(p.month) AS partition_month, p.is_default,
+       c.tableoid::regclass::text = 'cbl.charge_' || to_char(p.month, 'YYYY_MM') AS named_by_month
+  FROM cbl.charge c JOIN cbl.shipment s ON s.id = c.shipment_id JOIN cbl.partitions() p ON p.partition = c.tableoid
+ WHERE s.reference LIKE 'PCH-%' ORDER BY s.reference, c.charge_no;
+-- each monthly partition has the default's keys and indexes
+SELECT p.parent AS tbl,
+       bool_and((SELECT count(*) FROM pg_index i WHERE i.indrelid = p.partition)
+                = (SELECT count(*) FROM pg_index i WHERE i.indrelid = (p.parent::text || '_default')::regclass)) AS same_indexes,
+       bool_and((SELECT count(*) FROM pg_constraint x WHERE x.conrelid = p.partition AND x.contype IN ('p', 'u', 'f'))
+                = (SELECT count(*) FROM pg_constraint x WHERE x.conrelid = (p.parent::text || '_default')::regclass
+                                                          AND x.contype IN ('p', 'u', 'f'))) AS same_keys,
+       bool_and(obj_description(p.partition, 'pg_class') IS NOT NULL) AS commented
+  FROM cbl.partitions() p WHERE NOT p.is_default GROUP BY p.parent ORDER BY p.parent::text;
+-- A charge is written to its shipment's partition, numbered after the others.
+-- (accrued now: not in the period settled below)
+SELECT (cbl.add_charge('PCH-OLD', NULL, 'receivable', 'DOC', '15 EUR', now())).charge_no > :last_no_before AS numbered_after;
+SELECT pg_temp.offset_of(p.month) AS partition_month
+  FROM cbl.charge c JOIN cbl.partitions() p ON p.partition = c.tableoid
+ WHERE c.shipment_id = :c_old AND c.fee_code = 'DOC';
+-- A partition written directly has no identity (charge_no is null):
+-- charges are written through cbl.charge.
+SELECT p.partition AS old_charges FROM cbl.partitions() p WHERE p.parent = 'cbl.charge'::regclass AND p.month = cbl.shipment_month(:c_old) \gset
+SELECT pg_temp.sqlstate_of(format($$INSERT INTO %s (shipment_id, party_id, direction, fee_code, amount, accrued_at, origin)
+                                    VALUES (%s, %s, 'receivable', 'DOC', '1 EUR', now(), 'manual')$$,
+                                  :'old_charges', :c_old, cbl.party_id('customer', 'PART_CUST'))) AS direct_insert;
+-- A shipment-keyed query reads one leaf.
+SELECT pg_temp.leaves_read(format('SELECT * FROM cbl.charge WHERE shipment_id = %s', :c_old), 'charge') AS leaves_read,
+       pg_temp.leaves_read('SELECT * FROM cbl.charge', 'charge') > 1 AS all_leaves;
+
+-- Settled on the partitions: the same statements.  The period has no
+-- statement-line partition yet (it was not settled when they were made):
+-- its lines are in the default partition.
+SELECT count(*) AS statements FROM cbl.settle(:'period') WHERE cbl.value(total) <> 0;
+SELECT pg_temp.statements_of(:'period') = :'plain_statements' AS same_statements;
+SELECT count(*) AS lines, bool_and(l.tableoid = 'cbl.statement_line_default'::regclass) AS in_default
+  FROM cbl.statement_line l WHERE l.period_start = :'period';
+-- create_partitions makes the statement lines' partitions from the period
+-- on and moves the lines (final, yet moved); nothing the second time.
+SELECT count(*) FILTER (WHERE c.month = :'period') AS made_for_the_period,
+       sum(c.moved) FILTER (WHERE c.month = :'period') AS moved_to_it,
+       sum(c.moved) FILTER (WHERE c.month <> :'period') AS moved_elsewhere
+  FROM cbl.create_partitions() c WHERE c.partition::text LIKE 'cbl.statement\_line\_%';
+SELECT count(*) AS made_again FROM cbl.create_partitions();
+SELECT count(*) AS lines, bool_and(l.tableoid::regclass::text = 'cbl.statement_line_' || to_char(:'period'::date, 'YYYY_MM')) AS in_period_partition
+  FROM cbl.statement_line l WHERE l.period_start = :'period';
+SELECT pg_temp.statements_of(:'period') = :'plain_statements' AS same_statements_after_the_move;
+SELECT pg_temp.leaves_read(format('SELECT * FROM cbl.statement_line WHERE period_start = %L', :'period'), 'statement_line') AS leaves_read;
+SELECT count(*) AS statements, sum(adjustment_lines) AS adjustment_lines FROM cbl.v_statement WHERE period_start = :'period';
+SELECT count(*) AS view_lines FROM cbl.v_statement_line WHERE period_start = :'period';
+SELECT count(*) AS settled_charges FROM cbl.v_charge_line WHERE period_start = :'period';
+
+-- The later shipment's charges, settled in the default partition, move to
+-- their month with their status; the guards hold again afterwards.
+SELECT pg_temp.offset_of(c.month) AS month, c.moved
+  FROM cbl.create_partitions(8) c WHERE c.partition::text LIKE 'cbl.charge\_%' AND c.moved > 0;
+SELECT c.fee_code, c.direction, cbl.charge_status(c) AS status, pg_temp.offset_of(p.month) AS partition_month
+  FROM cbl.charge c JOIN cbl.partitions() p ON p.partition = c.tableoid
+ WHERE c.shipment_id = :c_later ORDER BY c.charge_no;
+SELECT count(*) AS charges_left_in_default FROM cbl.charge_default WHERE shipment_id = :c_later;
+SELECT pg_temp.sqlstate_of(format('DELETE FROM cbl.charge WHERE shipment_id = %s AND fee_code = %L', :c_later, 'FRT')) AS delete_settled_charge,
+       pg_temp.sqlstate_of(format('DELETE FROM cbl.statement_line WHERE period_start = %L', :'period')) AS delete_lines,
+       (SELECT count(*) FROM pg_trigger g
+         WHERE g.tgrelid IN ('cbl.charge_default'::regclass, 'cbl.statement_line_default'::regclass)
+           AND g.tgenabled = 'D') AS guards_disabled;
+-- The accrual key is still one charge per shipment: in its new partition.
+SELECT pg_temp.sqlstate_of(format($$INSERT INTO cbl.charge (shipment_id, party_id, direction, fee_code, amount, accrued_at,
+                                                             origin, step, trigger_key)
+                                    VALUES (%s, %s, 'receivable', 'FSC', '30 EUR', now(), 'rated', 'PICKED_UP',
+                                            'PICKED_UP:accrue_sell_card:FSC')$$,
+                                  :c_later, cbl.party_id('customer', 'PART_CUST'))) AS same_key_again;
+SELECT count(*) AS charges_under_the_key FROM cbl.charge
+ WHERE shipment_id = :c_later AND trigger_key = 'PICKED_UP:accrue_sell_card:FSC';
 ROLLBACK;
 
 -- Arguments.
@@ -162,6 +332,8 @@ SELECT cbl.schedule_partition_maintenance();
 SELECT cbl.unschedule_partition_maintenance();
 \set VERBOSITY default
 
--- The rolled-back transaction left the install's layout.
+-- The rolled-back transactions left the install's layout.
 SELECT partition, is_default FROM cbl.event_partitions();
+SELECT parent, partition, month, lower_bound, upper_bound, is_default FROM cbl.partitions();
 DELETE FROM cbl.party WHERE code = 'PART_CUST';
+SELECT count(*) AS carriers_left FROM cbl.party WHERE code = 'PART_CARR';

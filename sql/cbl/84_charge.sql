@@ -188,11 +188,11 @@ SELECT pg_catalog.pg_extension_config_dump('cbl.commission_rule', '');
 SELECT pg_catalog.pg_extension_config_dump('cbl.commission_rule_rule_no_seq', '');
 
 CREATE TABLE cbl.charge (
-  shipment_id        bigint NOT NULL REFERENCES cbl.shipment (id),
+  shipment_id        bigint NOT NULL,
   charge_no          bigint GENERATED ALWAYS AS IDENTITY,
-  party_id           bigint NOT NULL REFERENCES cbl.party (id),
+  party_id           bigint NOT NULL,
   direction          text NOT NULL CONSTRAINT charge_direction_check CHECK (direction IN ('receivable', 'payable')),
-  fee_code           text NOT NULL REFERENCES cbl.fee (code),
+  fee_code           text NOT NULL,
   amount             cbl.amount NOT NULL,
   accrued_at         timestamptz NOT NULL,
   origin             text NOT NULL
@@ -208,7 +208,6 @@ CREATE TABLE cbl.charge (
   void_reason        text,
   note               text,
   created_at         timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (shipment_id, charge_no),
   -- adjusts_charge_no names a charge of the same shipment: checked by the
   -- constraint trigger charge_adjusts_check at commit (a foreign key of the
   -- table to itself would make pg_dump warn and could not be restored in
@@ -216,30 +215,60 @@ CREATE TABLE cbl.charge (
   CONSTRAINT charge_voided_check CHECK ((voided_at IS NULL) = (void_reason IS NULL)),
   CONSTRAINT charge_rate_card_check CHECK (rate_card_version IS NULL OR rate_card IS NOT NULL),
   CONSTRAINT charge_adjustment_check CHECK (origin <> 'adjustment' OR adjusts_charge_no IS NOT NULL)
-);
+) PARTITION BY RANGE (shipment_id);
+-- Partitioned like cbl.event, by the month in the shipment id
+-- (docs/scaling.md, "Partitioning"): a shipment's charges are in the
+-- partition of its month, so every shipment-keyed statement reads one leaf.
+-- cbl.create_partitions() (77_partition.sql) makes the monthly partitions;
+-- charges of a month without one land in cbl.charge_default until it moves
+-- them.  Charges are numbered by the identity of the parent: write them
+-- through cbl.charge (a partition written directly has no identity, and
+-- charge_no cannot be NULL), so numbers are handed out in order across all
+-- partitions, as settlement needs (cbl.settlement_mark below).
+--
+-- The primary key, the unique index on (shipment_id, trigger_key), the foreign keys
+-- and the indexes are each partition's, not the parent's, for the reason
+-- 72_event.sql gives for the event's key (a restore attaches a dumped
+-- partition to the extension's parent, which would give the partition the
+-- parent's indexes before the dump makes its own), and because a foreign key
+-- of the parent would be checked on each restored partition's rows as they
+-- are loaded, before the shipments they name.  The keys hold all the same:
+-- they include shipment_id, the partition key.  Those of cbl.charge_default
+-- are the model: cbl.create_partitions() gives each partition it makes the
+-- same constraints and indexes.
+CREATE TABLE cbl.charge_default PARTITION OF cbl.charge DEFAULT;
+ALTER TABLE cbl.charge_default
+  ADD CONSTRAINT charge_default_pkey PRIMARY KEY (shipment_id, charge_no),
+  ADD CONSTRAINT charge_default_shipment_id_fkey FOREIGN KEY (shipment_id) REFERENCES cbl.shipment (id),
+  ADD CONSTRAINT charge_default_party_id_fkey FOREIGN KEY (party_id) REFERENCES cbl.party (id),
+  ADD CONSTRAINT charge_default_fee_code_fkey FOREIGN KEY (fee_code) REFERENCES cbl.fee (code);
+COMMENT ON TABLE cbl.charge_default IS
+  'charges of shipments whose month has no partition of cbl.charge yet; cbl.create_partitions() moves them to their month''s partition';
 -- Settlement: a party's charges accrued since its last settlement's end, and
 -- those numbered after its last settlement (late ones).  Nothing in them
 -- changes when a charge is settled (see cbl.settlement_mark below).
-CREATE INDEX charge_party_accrued_idx ON cbl.charge (party_id, accrued_at);
-COMMENT ON INDEX cbl.charge_party_accrued_idx IS
+CREATE INDEX charge_default_party_accrued_idx ON cbl.charge_default (party_id, accrued_at);
+COMMENT ON INDEX cbl.charge_default_party_accrued_idx IS
   'settlement: a party''s charges accrued in a period (or since its last settlement''s end); the foreign key to cbl.party';
-CREATE INDEX charge_party_charge_no_idx ON cbl.charge (party_id, charge_no);
-COMMENT ON INDEX cbl.charge_party_charge_no_idx IS
+CREATE INDEX charge_default_party_charge_no_idx ON cbl.charge_default (party_id, charge_no);
+COMMENT ON INDEX cbl.charge_default_party_charge_no_idx IS
   'settlement: a party''s charges numbered after its last settlement (late charges)';
 -- Reconciliation, leakage, margin: a shipment's charges by party and fee.
-CREATE INDEX charge_shipment_party_fee_idx ON cbl.charge (shipment_id, party_id, fee_code);
-COMMENT ON INDEX cbl.charge_shipment_party_fee_idx IS
+CREATE INDEX charge_default_shipment_party_fee_idx ON cbl.charge_default (shipment_id, party_id, fee_code);
+COMMENT ON INDEX cbl.charge_default_shipment_party_fee_idx IS
   'reconciliation: the charges of a shipment by party and fee code';
-CREATE INDEX charge_fee_code_idx ON cbl.charge (fee_code);
-COMMENT ON INDEX cbl.charge_fee_code_idx IS 'the foreign key to cbl.fee';
-CREATE INDEX charge_accrued_at_idx ON cbl.charge (accrued_at);
-COMMENT ON INDEX cbl.charge_accrued_at_idx IS 'margin and KPIs by month of accrual';
--- Automatic accruals are idempotent: one charge per key and shipment.
-CREATE UNIQUE INDEX charge_trigger_key ON cbl.charge (shipment_id, trigger_key) WHERE trigger_key IS NOT NULL;
-COMMENT ON INDEX cbl.charge_trigger_key IS
+CREATE INDEX charge_default_fee_code_idx ON cbl.charge_default (fee_code);
+COMMENT ON INDEX cbl.charge_default_fee_code_idx IS 'the foreign key to cbl.fee';
+CREATE INDEX charge_default_accrued_at_idx ON cbl.charge_default (accrued_at);
+COMMENT ON INDEX cbl.charge_default_accrued_at_idx IS 'margin and KPIs by month of accrual';
+-- Automatic accruals are idempotent: one charge per key and shipment (the
+-- shipment's charges are all in one partition, so a unique index of each
+-- partition is unique over all).
+CREATE UNIQUE INDEX charge_default_trigger_key ON cbl.charge_default (shipment_id, trigger_key) WHERE trigger_key IS NOT NULL;
+COMMENT ON INDEX cbl.charge_default_trigger_key IS
   'an automatic accrual (or its adjustment) is written once per shipment and key, whatever is re-sent or re-run';
-CREATE INDEX charge_adjusts_idx ON cbl.charge (shipment_id, adjusts_charge_no) WHERE adjusts_charge_no IS NOT NULL;
-COMMENT ON INDEX cbl.charge_adjusts_idx IS 'the adjustments of a charge';
+CREATE INDEX charge_default_adjusts_idx ON cbl.charge_default (shipment_id, adjusts_charge_no) WHERE adjusts_charge_no IS NOT NULL;
+COMMENT ON INDEX cbl.charge_default_adjusts_idx IS 'the adjustments of a charge';
 COMMENT ON TABLE cbl.charge IS
   'charges of shipments: receivable (billed to a customer) or payable (owed to a carrier, agent ...), accrued by billing triggers, cbl.add_charge() or adjustments; voided with cbl.void_charge(); a settled charge never changes';
 COMMENT ON COLUMN cbl.charge.shipment_id IS 'shipment charged for: the key every shipment-keyed table (and Citus) distributes by';
@@ -266,7 +295,18 @@ COMMENT ON COLUMN cbl.charge.voided_at IS 'when it was voided (cancelled while o
 COMMENT ON COLUMN cbl.charge.void_reason IS 'why it was voided; NULL: not voided';
 COMMENT ON COLUMN cbl.charge.note IS 'free text';
 COMMENT ON COLUMN cbl.charge.created_at IS 'when the charge was written (a late charge is written after its period)';
-SELECT pg_catalog.pg_extension_config_dump('cbl.charge', '');
+-- its columns are cbl.charge's, with their comments
+DO $$
+DECLARE
+  col record;
+BEGIN
+  FOR col IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS description
+               FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = 'cbl.charge'::regclass AND a.attnum > 0 AND NOT a.attisdropped LOOP
+    EXECUTE format('COMMENT ON COLUMN cbl.charge_default.%I IS %L', col.attname, col.description);
+  END LOOP;
+END $$;
+SELECT pg_catalog.pg_extension_config_dump('cbl.charge_default', '');
 SELECT pg_catalog.pg_extension_config_dump('cbl.charge_charge_no_seq', '');
 
 -- Whether a charge is settled is not written on the charge: settling a

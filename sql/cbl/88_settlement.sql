@@ -141,12 +141,26 @@ CREATE TABLE cbl.statement_line (
   fx_via          text,
   amount          cbl.amount NOT NULL,
   charge_nos      bigint[] NOT NULL,
-  PRIMARY KEY (party_id, statement_no, line_no),
+  period_start    date NOT NULL CONSTRAINT statement_line_period_start_check CHECK (extract(day FROM period_start) = 1),
   CONSTRAINT statement_line_charge_nos_check CHECK (cardinality(charge_nos) = charge_count),
   CONSTRAINT statement_line_fx_check
     CHECK ((fx_rate_num IS NULL) = (fx_rate_den IS NULL) AND (fx_rate_num IS NULL) = (fx_rate_date IS NULL)
            AND (fx_via IS NULL OR fx_rate_num IS NOT NULL))
-);
+) PARTITION BY RANGE (period_start);
+-- Partitioned by the month of the statement's period (docs/scaling.md,
+-- "Partitioning"): cbl.create_partitions() (77_partition.sql) makes the
+-- monthly partitions, lines of a month without one land in
+-- cbl.statement_line_default until it moves them.  The primary key
+-- (party_id, statement_no, line_no) is each partition's, as cbl.event's is
+-- (72_event.sql says why); it is unique over all the partitions since the
+-- lines of a statement all have its period (settlement writes them so).
+-- cbl.create_partitions() gives each partition it makes the key of
+-- cbl.statement_line_default.
+CREATE TABLE cbl.statement_line_default PARTITION OF cbl.statement_line DEFAULT;
+ALTER TABLE cbl.statement_line_default
+  ADD CONSTRAINT statement_line_default_pkey PRIMARY KEY (party_id, statement_no, line_no);
+COMMENT ON TABLE cbl.statement_line_default IS
+  'lines of statements whose period has no partition of cbl.statement_line yet; cbl.create_partitions() moves them to their month''s partition';
 
 COMMENT ON TABLE cbl.statement_line IS
   'lines of statements: the charges of one shipment and fee code accrued in one period (and one currency, at one rate), converted to the statement''s currency and rounded to its minor unit; charge_nos names the charges behind it';
@@ -173,7 +187,20 @@ COMMENT ON COLUMN cbl.statement_line.amount IS
   'the line''s amount in the statement''s currency: charge_amount times the rate, rounded half-even to the minor unit';
 COMMENT ON COLUMN cbl.statement_line.charge_nos IS
   'the numbers (cbl.charge.charge_no, of this shipment) of the charges behind the line: the link from a settled charge to its line';
-SELECT pg_catalog.pg_extension_config_dump('cbl.statement_line', '');
+COMMENT ON COLUMN cbl.statement_line.period_start IS
+  'the period of the statement (cbl.statement.period_start): the month whose partition holds the line';
+-- its columns are cbl.statement_line's, with their comments
+DO $$
+DECLARE
+  col record;
+BEGIN
+  FOR col IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS description
+               FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = 'cbl.statement_line'::regclass AND a.attnum > 0 AND NOT a.attisdropped LOOP
+    EXECUTE format('COMMENT ON COLUMN cbl.statement_line_default.%I IS %L', col.attname, col.description);
+  END LOOP;
+END $$;
+SELECT pg_catalog.pg_extension_config_dump('cbl.statement_line_default', '');
 
 ALTER TABLE cbl.settlement_mark
   ADD CONSTRAINT settlement_mark_period_fkey FOREIGN KEY (period_start) REFERENCES cbl.period (period_start);
@@ -205,7 +232,7 @@ BEGIN
       USING ERRCODE = 'LG032',
             DETAIL = 'It says which charges are settled; statements are final when settlement writes them.';
   END IF;
-  IF TG_TABLE_NAME = 'statement_line' THEN
+  IF TG_TABLE_NAME LIKE 'statement\_line%' THEN   -- fired on the partitions of cbl.statement_line
     RAISE EXCEPTION 'statement % is final and cannot be changed', OLD.statement_no
       USING ERRCODE = 'LG032',
             DETAIL = format('Line %s is part of it; statements are final when settlement writes them.', to_jsonb(OLD) ->> 'line_no'),
@@ -437,7 +464,12 @@ BEGIN
                     per.rule_no)
         FROM per
        WHERE cbl.value(per.base) <> 0
-      ON CONFLICT (shipment_id, trigger_key) WHERE trigger_key IS NOT NULL DO NOTHING
+         -- written once per key (the unique index on (shipment_id, trigger_key) is each
+         -- partition's, which ON CONFLICT cannot name through cbl.charge; settlements
+         -- run one at a time, so none writes the key meanwhile)
+         AND NOT EXISTS (SELECT 1 FROM cbl.charge x
+                          WHERE x.shipment_id = per.shipment_id
+                            AND x.trigger_key = 'commission:' || to_char($1, 'YYYY-MM') || ':' || per.rule_no)
       RETURNING 1
     )
     SELECT count(*)::integer FROM ins
@@ -562,13 +594,13 @@ BEGIN
       ), il AS (                -- the number as cbl.format_statement_no() writes it
         INSERT INTO cbl.statement_line (party_id, statement_no, line_no, kind, accrual_period, shipment_id, fee_code,
                                         direction, charge_count, charge_amount, fx_rate_num, fx_rate_den,
-                                        fx_rate_date, fx_via, amount, charge_nos)
+                                        fx_rate_date, fx_via, amount, charge_nos, period_start)
         SELECT lr.party_id,
                $4::text || '-' || CASE WHEN n.base + lr.r < 1000000 THEN lpad((n.base + lr.r)::text, 6, '0')
                                        ELSE (n.base + lr.r)::text END,
                lr.line_no, CASE WHEN lr.late THEN 'adjustment' ELSE 'charge' END, lr.acc_period, lr.shipment_id,
                lr.fee_code, lr.direction, lr.charge_count, lr.charge_amount, lr.num, lr.den, lr.valid_on, lr.via,
-               lr.amount, lr.charge_nos
+               lr.amount, lr.charge_nos, $1
           FROM lr CROSS JOIN n
         RETURNING 1
       ), im AS (                -- what each party's settlement took
@@ -722,7 +754,8 @@ SELECT s.statement_no,
   LEFT JOIN LATERAL (
     SELECT count(*) AS lines, sum(cbl.value(l.amount)) AS total
       FROM cbl.statement_line l
-     WHERE l.party_id = s.party_id AND l.statement_no = s.statement_no AND l.kind = 'adjustment'
+     WHERE l.party_id = s.party_id AND l.statement_no = s.statement_no AND l.period_start = s.period_start
+       AND l.kind = 'adjustment'
   ) a ON true;
 COMMENT ON VIEW cbl.v_statement IS
   'for BI: one row per statement (party, period, direction, currency) with its total and its adjustments; standard SQL types';

@@ -110,14 +110,35 @@ SELECT count(*) FROM cbl.ingest_events('[
   {"source": "dhl", "event_id": "2", "shipment": "UP-1", "milestone": "PICKED_UP", "classifier": "ACT", "occurred_at": "2026-03-01T09:00:00Z"}
 ]');
 INSERT INTO cbl.fx_rate (base, quote, valid_on, rate, source) VALUES ('EUR', 'USD', '2026-03-01', 1.0822, 'ECB');
+-- charges (one adjusting another, one voided) and a settled month with its statement lines
+INSERT INTO cbl.party (kind, code, name) VALUES ('carrier', 'UP-K', 'Upgrade carrier');
+UPDATE cbl.shipment SET carrier_id = cbl.party_id('carrier', 'UP-K') WHERE reference = 'UP-1';
+SELECT cbl.add_charge('UP-1', NULL, 'receivable', 'FRT', '100.00 EUR', '2026-03-02T10:00:00Z');
+SELECT cbl.add_charge('UP-1', NULL, 'payable', 'FRT', '61.50 EUR', '2026-03-02T10:00:00Z');
+SELECT cbl.add_charge('UP-1', NULL, 'receivable', 'FSC', '12.00 USD', '2026-03-03T10:00:00Z');
+SELECT cbl.add_charge('UP-1', NULL, 'receivable', 'DOC', '5.00 EUR', '2026-03-03T10:00:00Z');
+SELECT cbl.void_charge(c.shipment_id, c.charge_no, 'entered twice')
+  FROM cbl.charge c WHERE c.fee_code = 'DOC';
+SELECT count(*) FROM cbl.settle('2026-03-01');
+SELECT cbl.add_charge('UP-1', NULL, 'receivable', 'FRT', '-10.00 EUR', '2026-03-02T10:00:00Z', origin => 'adjustment',
+                      adjusts_charge_no => (SELECT min(charge_no) FROM cbl.charge));
 });
 	my $data_sql = q{
 SELECT s.reference, cbl.current_milestone(ss.state), (SELECT count(*) FROM cbl.event e WHERE e.shipment_id = s.id)
   FROM cbl.shipment s JOIN cbl.shipment_state ss ON ss.shipment_id = s.id ORDER BY 1;
 SELECT base, quote, valid_on, rate FROM cbl.fx_rate WHERE source = 'ECB' ORDER BY 1, 2, 3;
+SELECT c.charge_no, c.party_id, c.direction, c.fee_code, c.amount, c.accrued_at, c.origin, c.adjusts_charge_no,
+       c.void_reason, c.created_at, cbl.charge_status(c)
+  FROM cbl.charge c ORDER BY c.charge_no;
+SELECT l.statement_no, l.line_no, l.kind, l.accrual_period, l.shipment_id, l.fee_code, l.amount, l.charge_nos
+  FROM cbl.statement_line l ORDER BY 1, 2;
+SELECT statement_no, party_code, direction, currency, total, line_count, charge_count FROM cbl.v_statement ORDER BY 1;
+SELECT shipment_id, charge_no, statement_no, line_no FROM cbl.v_charge_line ORDER BY 1, 2;
 };
 	my $data_before = $node->safe_psql($db, $data_sql);
 	like($data_before, qr/^UP-1\|PICKED_UP\|2$/m, "$old: data before the update");
+	like($data_before, qr/^5\|.*\|adjustment\|1\|/m, "$old: ... with charges");
+	like($data_before, qr/^2026-000001\|1\|charge\|/m, "$old: ... and statement lines");
 
 	my ($ret, $out, $err) = $node->psql($db, 'ALTER EXTENSION cbl UPDATE');
 	is($ret, 0, "$old: ALTER EXTENSION cbl UPDATE") or diag($err);
@@ -139,6 +160,26 @@ SELECT count(*) FROM cbl.ingest_events('[
 });
 	like($node->safe_psql($db, $data_sql), qr/^UP-1\|DEPARTED\|3$/m,
 		"$old: ingest goes on after the update");
+
+	# The charges and lines are in the default partitions; create_partitions
+	# moves them to their months, the numbering goes on after the old
+	# charges, and the next month settles.
+	is($node->safe_psql($db, q{
+SELECT (SELECT count(*) FROM cbl.charge_default) || ' ' || (SELECT count(*) FROM cbl.statement_line_default)}),
+		'5 3', "$old: the charges and statement lines are in the default partitions");
+	$node->safe_psql($db, 'SELECT count(*) FROM cbl.create_partitions()');
+	is($node->safe_psql($db, q{
+SELECT (SELECT count(*) FROM cbl.charge_default) || ' ' || (SELECT count(*) FROM cbl.statement_line_default)
+       || ' ' || (SELECT count(*) FROM cbl.charge) || ' ' || (SELECT count(*) FROM cbl.statement_line)}),
+		'0 0 5 3', "$old: create_partitions moves them to monthly partitions");
+	is($node->safe_psql($db, $data_sql), $data_before =~ s/^UP-1\|PICKED_UP\|2$/UP-1|DEPARTED|3/mr,
+		"$old: ... unchanged");
+	is($node->safe_psql($db, q{
+SELECT (cbl.add_charge('UP-1', NULL, 'receivable', 'STO', '7.00 EUR', '2026-04-02T10:00:00Z')).charge_no}),
+		'6', "$old: charge numbers go on after the old ones");
+	like($node->safe_psql($db, q{
+SELECT string_agg(statement_no || ' ' || total, ', ' ORDER BY statement_no) FROM cbl.settle('2026-04-01')}),
+		qr/^2026-000003 -3\.00 EUR$/, "$old: the next month settles (with the late adjustment)");
 }
 
 $node->stop;

@@ -50,7 +50,7 @@ my $command = $node->safe_psql('postgres',
 	q{SELECT command FROM cron.job WHERE jobname = 'cbl_partition_maintenance'});
 ($ret, $out, $err) = $node->psql('postgres', $command);
 is($ret, 0, 'the scheduled command runs') or diag($err);
-is($out, '7', '... and makes this month\'s partition and six ahead');
+is($out, '21', '... and makes this month\'s partition and six ahead, of events, charges and statement lines');
 is($node->safe_psql('postgres', $command), '0', '... then nothing more');
 
 is($node->safe_psql('postgres', 'SELECT cbl.unschedule_partition_maintenance()'),
