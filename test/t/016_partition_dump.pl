@@ -12,6 +12,7 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CblTap;
 use IPC::Run;
 
 my $node = PostgreSQL::Test::Cluster->new('main');
@@ -137,20 +138,7 @@ is( $node->safe_psql(
 	'1',
 	'of the partitions only the default belongs to the extension');
 
-my $dump = $node->basedir . '/src.dump';
-my ($out, $err) = ('', '');
-my $ok = IPC::Run::run(
-	[ 'pg_dump', '-Fc', '-f', $dump, '-d', $node->connstr('src') ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_dump -Fc') or diag($err);
-is($err, '', 'pg_dump printed no warning or error');
-
-$node->safe_psql('postgres', 'CREATE DATABASE dst');
-($out, $err) = ('', '');
-$ok = IPC::Run::run([ 'pg_restore', '-d', $node->connstr('dst'), $dump ],
-	'>', \$out, '2>', \$err);
-ok($ok, 'pg_restore exits 0') or diag($err);
-is($err, '', 'pg_restore reported no errors');
+dump_restore($node, 'src', 'dst');
 
 is($node->safe_psql('dst', $events_sql), $events_before,
 	'every event revision came back, in the same partition');
