@@ -104,6 +104,7 @@ REGRESS = \
 	billing \
 	settlement \
 	settlement_cron \
+	citus_ready \
 	docs_examples \
 	catalog \
 	drop_extension
