@@ -51,6 +51,9 @@ stop_all() {
 	done
 }
 trap stop_all EXIT
+# A step that fails (set -e) says so in the form run-tests.sh counts.
+set -E
+trap 'echo "citus ... FAILED: the command at line $LINENO of test/citus/run.sh failed; logs in $work"' ERR
 
 # psql_node NODE DB ARG...: psql as the cluster's user, stopping at the first error.
 psql_node() {
