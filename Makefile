@@ -80,6 +80,7 @@ REGRESS = \
 	shipment \
 	milestone_state \
 	event_ingest \
+	ingest_by_query \
 	ingest_property \
 	ingest_large \
 	partition \
