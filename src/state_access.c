@@ -405,8 +405,9 @@ InvalidateCblTable(const char *name)
  * listen for the three tables by their oids, looked up by name.  On Citus
  * the trigger fires on a shard (cbl.framework_step_102040 on a worker, or
  * the coordinator's copy of a reference table), whose invalidation no cache
- * listens for; so the three tables are invalidated by name as well, which
- * on a single node only repeats the trigger's own table (docs/scaling.md).
+ * listens for; so the three tables are invalidated by name as well (on a
+ * single node, the trigger's own table again and the other two: harmless,
+ * and only when frameworks change; docs/scaling.md).
  */
 Datum
 cbl_framework_cache_trigger(PG_FUNCTION_ARGS)
