@@ -80,6 +80,7 @@ REGRESS = \
 	shipment \
 	milestone_state \
 	event_ingest \
+	ingest_by_query \
 	ingest_property \
 	ingest_large \
 	partition \
@@ -104,6 +105,7 @@ REGRESS = \
 	billing \
 	settlement \
 	settlement_cron \
+	citus_ready \
 	docs_examples \
 	catalog \
 	drop_extension

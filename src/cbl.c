@@ -8,6 +8,7 @@
 #include "utils/guc.h"
 
 #include "cbl.h"
+#include "ingest.h"
 
 PG_MODULE_MAGIC;
 
@@ -20,6 +21,11 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	DefineCustomBoolVariable("cbl.ingest_probe_by_query",
+							 "Ingest reads stored rows through SQL queries instead of their indexes.",
+							 "Automatic for Citus tables (docs/scaling.md); this forces it, to test that path on a single node.",
+							 &cbl_ingest_probe_by_query, false, PGC_SUSET,
+							 GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("cbl");
 }
 

@@ -187,7 +187,7 @@ extern void ColText(Col *c, const char *s);
 typedef enum
 {
 	Q_MILESTONE, Q_CODE_MAP, Q_EVENT, Q_CONFLICT, Q_PENDING, Q_REJECT, Q_SOURCE, Q_STATE_UPDATE,
-	Q_STATE_INSERT, Q_DERIVE, Q_ANNOUNCE, Q_CHANGED, N_QUERIES
+	Q_STATE_INSERT, Q_DERIVE, Q_ANNOUNCE, Q_CHANGED, Q_STATE_UPDATE_BY_ID, N_QUERIES
 } QueryId;
 
 /* Conflicts, pending events and rejects take these columns of a cbl.ingest_row first. */
@@ -221,7 +221,22 @@ typedef struct Probe
 	Oid			parent_index;	/* the named partitioned index, or InvalidOid */
 	Oid			leaf;			/* the current leaf partition, or InvalidOid */
 	struct AttrMap *map;		/* the parent's attribute numbers in the leaf, if they differ */
+
+	/*
+	 * Through SQL instead: a Citus table, whose rows are in shards that only
+	 * a query reaches (docs/scaling.md), or cbl.ingest_probe_by_query on.
+	 * heap is the table (kept open for Att), scan and index stay NULL.
+	 */
+	bool		byquery;
+	SPIPlanPtr	plan;			/* the rows with the keys, in index order */
+	SPITupleTable *rows;		/* the current key's rows */
+	uint64		row;			/* the next of them */
+	HeapTuple	current;		/* the row ProbeNext() moved to */
+	int			nindexatts;		/* the index's columns (for ProbeNextIndexOnly) */
+	AttrNumber	indexatts[INDEX_MAX_KEYS];	/* ... as the table's attribute numbers */
 } Probe;
+
+extern bool cbl_ingest_probe_by_query;
 
 extern void ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *procs);
 extern void ProbeKeys(Probe *p, const Datum *values);

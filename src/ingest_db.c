@@ -16,6 +16,7 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -186,6 +187,18 @@ static const QueryDef query_defs[N_QUERIES] = {
 		"UPDATE cbl.shipment_state ss SET state = u.state, changed_at = now() "
 		"FROM cbl.ingest_rowset() AS u(tid tid, state cbl.milestone_state) "
 		"WHERE ss.ctid = u.tid",
+		0, {0}, true, true
+	},
+	/*
+	 * the same by shipment id, when the states were read through a query
+	 * (Citus: a row version's tid means nothing across shards); the rows
+	 * are read once, here, and not where the table's rows are
+	 */
+	[Q_STATE_UPDATE_BY_ID] = {
+		"WITH u AS MATERIALIZED ("
+		"  SELECT * FROM cbl.ingest_rowset() AS r(shipment_id int8, state cbl.milestone_state)) "
+		"UPDATE cbl.shipment_state ss SET state = u.state, changed_at = now() "
+		"FROM u WHERE ss.shipment_id = u.shipment_id",
 		0, {0}, true, true
 	},
 	[Q_STATE_INSERT] = {
@@ -517,6 +530,162 @@ ProbeOpenPartitioned(Probe *p, Oid relid, Oid index)
 	ProbeNoLeaf(p);
 }
 
+bool		cbl_ingest_probe_by_query = false;
+
+/*
+ * Citus.  On a Citus node a distributed or reference table is a shell whose
+ * rows are in shards: its own heap and indexes are empty (or hold the stale
+ * copy create_distributed_table leaves), and only a query reaches the rows.
+ * So a probe of a Citus table (one that pg_dist_partition lists) runs a
+ * query per key instead, planned once: the same rows, in index order,
+ * through the executor (docs/scaling.md).  cbl.ingest_probe_by_query forces
+ * this path on a single node, where the tests run it.  It needs the
+ * caller's SPI connection (ingest holds one throughout).
+ */
+static bool
+ProbeIsCitusTable(Oid relid)
+{
+	Oid			dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	Oid			argtype = OIDOID;
+	Datum		arg = ObjectIdGetDatum(relid);
+	SPITupleTable *saved = SPI_tuptable;
+	uint64		saved_processed = SPI_processed;
+	bool		found;
+
+	if (!OidIsValid(dist))
+		return false;			/* Citus is not installed in this database */
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
+							  1, &argtype, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "cbl ingest: could not read pg_dist_partition");
+	found = SPI_processed > 0;
+	SPI_freetuptable(SPI_tuptable);
+	SPI_tuptable = saved;
+	SPI_processed = saved_processed;
+	return found;
+}
+
+/* The table's attribute number of a column of index (of the table or of one of its partitions). */
+static AttrNumber
+ProbeIndexColumn(Relation table, Relation index, int i)
+{
+	AttrNumber	att = index->rd_index->indkey.values[i];
+	const char *name;
+	AttrNumber	mine;
+
+	if (att == 0)
+		elog(ERROR, "cbl ingest: index %s has an expression column", RelationGetRelationName(index));
+	name = get_attname(index->rd_index->indrelid, att, false);
+	mine = get_attnum(RelationGetRelid(table), name);
+	if (mine == InvalidAttrNumber)
+		elog(ERROR, "cbl.%s has no column %s", RelationGetRelationName(table), name);
+	return mine;
+}
+
+static void
+ProbeOpenQuery(Probe *p, Oid relid, const char *index, int nkeys)
+{
+	Oid			indexid = get_relname_relid(index, get_namespace_oid("cbl", false));
+	Relation	ind;
+	TupleDesc	desc;
+	StringInfoData sql;
+	Oid			argtypes[3];
+	int			nkeyatts;
+
+	p->byquery = true;
+	p->heap = table_open(relid, AccessShareLock);
+	p->index = NULL;
+	p->scan = NULL;
+	p->slot = NULL;
+	p->rows = NULL;
+	p->current = NULL;
+	p->row = 0;
+	/* the named index; for a partitioned table without it, the primary key of a partition */
+	if (!OidIsValid(indexid) && get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
+	{
+		PartitionDesc pd = RelationGetPartitionDesc(p->heap, true);
+
+		for (int i = 0; i < pd->nparts && !OidIsValid(indexid); i++)
+		{
+			Relation	leaf = table_open(pd->oids[i], AccessShareLock);
+
+			indexid = RelationGetPrimaryKeyIndex(leaf);
+			table_close(leaf, NoLock);
+		}
+	}
+	if (!OidIsValid(indexid))
+		elog(ERROR, "cbl ingest: no index %s for cbl.%s", index, RelationGetRelationName(p->heap));
+	ind = index_open(indexid, AccessShareLock);
+	if (IndexRelationGetNumberOfKeyAttributes(ind) < nkeys || nkeys > 3)
+		elog(ERROR, "cbl ingest: index %s has fewer than %d key columns", RelationGetRelationName(ind), nkeys);
+	p->nindexatts = IndexRelationGetNumberOfAttributes(ind);
+	nkeyatts = IndexRelationGetNumberOfKeyAttributes(ind);
+	for (int i = 0; i < p->nindexatts; i++)
+		p->indexatts[i] = ProbeIndexColumn(p->heap, ind, i);
+	index_close(ind, NoLock);
+
+	/* every column, at its attribute number; the keys; the index's order */
+	desc = RelationGetDescr(p->heap);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	for (int a = 0; a < desc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, a);
+
+		if (a > 0)
+			appendStringInfoString(&sql, ", ");
+		if (att->attisdropped)
+			appendStringInfoString(&sql, "NULL");
+		else
+			appendStringInfoString(&sql, quote_identifier(NameStr(att->attname)));
+	}
+	appendStringInfo(&sql, " FROM cbl.%s WHERE ", quote_identifier(RelationGetRelationName(p->heap)));
+	for (int k = 0; k < nkeys; k++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, p->indexatts[k] - 1);
+
+		appendStringInfo(&sql, "%s%s OPERATOR(pg_catalog.=) $%d", k > 0 ? " AND " : "",
+						 quote_identifier(NameStr(att->attname)), k + 1);
+		argtypes[k] = att->atttypid;
+	}
+	appendStringInfoString(&sql, " ORDER BY ");
+	for (int i = 0; i < nkeyatts; i++)
+		appendStringInfo(&sql, "%s%s", i > 0 ? ", " : "",
+						 quote_identifier(NameStr(TupleDescAttr(desc, p->indexatts[i] - 1)->attname)));
+	p->plan = SPI_prepare(sql.data, nkeys, argtypes);
+	if (p->plan == NULL)
+		elog(ERROR, "cbl ingest: could not prepare \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
+	pfree(sql.data);
+}
+
+static void
+ProbeKeysQuery(Probe *p, const Datum *values)
+{
+	SPITupleTable *saved = SPI_tuptable;
+	uint64		saved_processed = SPI_processed;
+
+	if (p->rows)
+		SPI_freetuptable(p->rows);
+	p->rows = NULL;
+	p->current = NULL;
+	p->row = 0;
+	/* not read-only: a fresh snapshot, which sees this transaction's writes */
+	if (SPI_execute_plan(p->plan, (Datum *) values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "cbl ingest: a probe of cbl.%s failed", RelationGetRelationName(p->heap));
+	p->rows = SPI_tuptable;
+	/* the caller may be reading the result of its own last query */
+	SPI_tuptable = saved;
+	SPI_processed = saved_processed;
+}
+
+static bool
+ProbeNextQuery(Probe *p)
+{
+	if (p->rows == NULL || p->row >= p->rows->numvals)
+		return false;
+	p->current = p->rows->vals[p->row++];
+	return true;
+}
+
 /* Open table through index (its first nkeys columns, compared with procs). */
 void
 ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *procs)
@@ -535,6 +704,12 @@ ProbeOpen(Probe *p, const char *table, const char *index, int nkeys, const Oid *
 	p->map = NULL;
 	p->leaf = InvalidOid;
 	p->nkeys = nkeys;
+	p->byquery = false;
+	if (cbl_ingest_probe_by_query || ProbeIsCitusTable(relid))
+	{
+		ProbeOpenQuery(p, relid, index, nkeys);
+		return;
+	}
 	if (get_rel_relkind(relid) == RELKIND_PARTITIONED_TABLE)
 	{
 		/* the named partitioned index, if the parent has it; else the leaves' primary keys */
@@ -570,6 +745,14 @@ ProbeNextIndexOnly(Probe *p, Datum *values, bool *isnull)
 {
 	ItemPointer tid;
 
+	if (p->byquery)
+	{
+		if (!ProbeNextQuery(p))
+			return false;
+		for (int i = 0; i < p->nindexatts; i++)
+			values[i] = SPI_getbinval(p->current, p->rows->tupdesc, p->indexatts[i], &isnull[i]);
+		return true;
+	}
 	if (p->scan == NULL)
 		return false;			/* a key of no partition */
 	while ((tid = index_getnext_tid(p->scan, ForwardScanDirection)) != NULL)
@@ -587,6 +770,11 @@ ProbeNextIndexOnly(Probe *p, Datum *values, bool *isnull)
 void
 ProbeKeys(Probe *p, const Datum *values)
 {
+	if (p->byquery)
+	{
+		ProbeKeysQuery(p, values);
+		return;
+	}
 	if (p->parent)
 	{
 		Oid			leaf = ProbeRoute(p, values[0]);
@@ -608,6 +796,8 @@ ProbeKeys(Probe *p, const Datum *values)
 bool
 ProbeNext(Probe *p)
 {
+	if (p->byquery)
+		return ProbeNextQuery(p);
 	if (p->scan == NULL)
 		return false;			/* a key of no partition */
 	return index_getnext_slot(p->scan, ForwardScanDirection, p->slot);
@@ -617,6 +807,8 @@ ProbeNext(Probe *p)
 Datum
 ProbeGet(Probe *p, AttrNumber att, bool *isnull)
 {
+	if (p->byquery)
+		return SPI_getbinval(p->current, p->rows->tupdesc, att, isnull);
 	if (p->map)
 		att = p->map->attnums[att - 1];
 	return slot_getattr(p->slot, att, isnull);
@@ -625,6 +817,15 @@ ProbeGet(Probe *p, AttrNumber att, bool *isnull)
 void
 ProbeClose(Probe *p)
 {
+	if (p->byquery)
+	{
+		if (p->rows)
+			SPI_freetuptable(p->rows);
+		p->rows = NULL;
+		SPI_freeplan(p->plan);
+		table_close(p->heap, NoLock);	/* locked to the end of the transaction, as a query would */
+		return;
+	}
 	UnregisterSnapshot(p->snapshot);
 	if (p->parent)
 	{

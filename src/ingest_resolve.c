@@ -529,9 +529,10 @@ ResolveShipments(Ingest *in, Chunk *c)
 		qsort(vcol.v, vcol.n, sizeof(Datum), TextDatumCmp);
 		/* (value) INCLUDE (kind, shipment_id): index-only */
 		ProbeOpen(&p, "reference_lookup", "reference_lookup_value_idx", 1, procs);
-		if (IndexRelationGetNumberOfAttributes(p.index) != 3)
+		if ((p.byquery ? p.nindexatts : IndexRelationGetNumberOfAttributes(p.index)) != 3)
 			elog(ERROR, "index cbl.reference_lookup_value_idx must be on (value) INCLUDE (kind, shipment_id)");
-		p.scan->xs_want_itup = true;
+		if (!p.byquery)
+			p.scan->xs_want_itup = true;
 		rows = palloc(cap * sizeof(LookupRow));
 		for (int i = 0; i < vcol.n; i++)
 		{

@@ -562,6 +562,7 @@ MergeStates(Ingest *in, Chunk *c)
 	Col			ins[2];
 	MilestoneState **news;
 	bool	   *stored;
+	bool		by_id = false;	/* the states were read through a query */
 	int32	   *priority;
 	MilestoneEntry *entries;
 
@@ -667,6 +668,9 @@ MergeStates(Ingest *in, Chunk *c)
 
 		ProbeOpen(&p, "shipment_state", "shipment_state_pkey", 1, procs);
 		a_state = Att(&p, "state");
+		by_id = p.byquery;
+		if (by_id)
+			ColInit(&upd[0], INT8OID, ids.n);	/* rows read through a query have no tid */
 		for (int k = 0; k < ids.n; k++)
 		{
 			bool		isnull;
@@ -684,9 +688,14 @@ MergeStates(Ingest *in, Chunk *c)
 			if (VARSIZE(now) == VARSIZE(was) && memcmp(now, was, VARSIZE(was)) == 0)
 				continue;		/* nothing new */
 			news[k] = now;
-			tid = palloc(sizeof(ItemPointerData));
-			ItemPointerCopy(&p.slot->tts_tid, tid);
-			ColDatum(&upd[0], PointerGetDatum(tid), false);
+			if (by_id)
+				ColDatum(&upd[0], ids.v[k], false);
+			else
+			{
+				tid = palloc(sizeof(ItemPointerData));
+				ItemPointerCopy(&p.slot->tts_tid, tid);
+				ColDatum(&upd[0], PointerGetDatum(tid), false);
+			}
 			ColDatum(&upd[1], PointerGetDatum(now), false);
 		}
 		ProbeClose(&p);
@@ -700,7 +709,7 @@ MergeStates(Ingest *in, Chunk *c)
 	StepDone("st-read");
 	if (upd[0].n > 0)
 	{
-		Run(Q_STATE_UPDATE, in->state_type, upd, 2, SPI_OK_UPDATE);
+		Run(by_id ? Q_STATE_UPDATE_BY_ID : Q_STATE_UPDATE, in->state_type, upd, 2, SPI_OK_UPDATE);
 		if (SPI_processed != (uint64) upd[0].n)
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),

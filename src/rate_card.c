@@ -1273,6 +1273,14 @@ cbl_rate_card_trigger(PG_FUNCTION_ARGS)
 		elog(ERROR, "cbl_rate_card_trigger: not called as a trigger");
 	rel = td->tg_relation;
 	CacheInvalidateRelcache(rel);
+	/* on a Citus shard of it, also the table the caches listen for (docs/scaling.md) */
+	{
+		Oid			nsp = get_namespace_oid("cbl", true);
+		Oid			own = OidIsValid(nsp) ? get_relname_relid("rate_card", nsp) : InvalidOid;
+
+		if (OidIsValid(own) && own != RelationGetRelid(rel))
+			CacheInvalidateRelcacheByRelid(own);
+	}
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		return PointerGetDatum(NULL);
 	if (TRIGGER_FIRED_BY_DELETE(td->tg_event))

@@ -388,9 +388,26 @@ cbl_state_steps(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* Invalidate cbl.<name>, if it exists. */
+static void
+InvalidateCblTable(const char *name)
+{
+	Oid			nsp = get_namespace_oid("cbl", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+
+	if (OidIsValid(relid))
+		CacheInvalidateRelcacheByRelid(relid);
+}
+
 /*
  * The statement trigger of cbl.framework, cbl.framework_step and
- * cbl.milestone: every backend's cache of them is stale now.
+ * cbl.milestone: every backend's cache of them is stale now.  The caches
+ * listen for the three tables by their oids, looked up by name.  On Citus
+ * the trigger fires on a shard (cbl.framework_step_102040 on a worker, or
+ * the coordinator's copy of a reference table), whose invalidation no cache
+ * listens for; so the three tables are invalidated by name as well (on a
+ * single node, the trigger's own table again and the other two: harmless,
+ * and only when frameworks change; docs/scaling.md).
  */
 Datum
 cbl_framework_cache_trigger(PG_FUNCTION_ARGS)
@@ -400,5 +417,8 @@ cbl_framework_cache_trigger(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "cbl_framework_cache_trigger: not called as a trigger");
 	CacheInvalidateRelcache(td->tg_relation);
+	InvalidateCblTable("framework");
+	InvalidateCblTable("framework_step");
+	InvalidateCblTable("milestone");
 	return PointerGetDatum(NULL);
 }

@@ -5,6 +5,9 @@
 #   2. isolation     test/specs/*.spec vs test/expected/*.out, the ISOLATION list
 #   3. TAP           test/t/*.pl with PostgreSQL::Test::Cluster
 #   4. fuzz smoke    "make fuzz-smoke": each libFuzzer target, a fixed number of runs
+#   5. docs          test/tools/check-docs.pl: every SQL example in the docs is run
+#   6. citus         test/citus/run.sh: cbl distributed on a Citus cluster, where
+#                    Citus is installed (it reports a skip otherwise)
 #
 # Every server is throwaway: pg_regress --temp-instance and TAP nodes live in
 # a scratch copy of the tree, .cbl/test/, owned by the postgres OS user when
@@ -16,7 +19,8 @@
 # missing fails, and so does each listed test the driver never reported);
 # each TAP assertion is one test ("ok N" / "not ok N" lines of prove -v; a
 # script that dies or misses its plan adds one failure); each fuzz target is
-# one test.  The last line is "N passed, N failed"; the exit status is
+# one test; the docs check is one test per page; the Citus run is one test,
+# or none when it is skipped (Citus not installed).  The last line is "N passed, N failed"; the exit status is
 # non-zero if anything failed.
 #
 # For development, name the steps to run:  bash test/tools/run-tests.sh tap fuzz
@@ -25,7 +29,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/pg-env.sh"
 cd "$CBL_ROOT" || exit 1
 
-all_steps=(regress isolation tap fuzz docs)
+all_steps=(regress isolation tap fuzz docs citus)
 steps=("$@")
 [ ${#steps[@]} -gt 0 ] || steps=("${all_steps[@]}")
 for s in "${steps[@]}"; do
@@ -174,7 +178,7 @@ run_pg_regress() {
 
 # ---------------------------------------------------------------------------
 step_regress() {
-	header "1/5 pg_regress: ${#regress_tests[@]} tests (REGRESS in the Makefile)"
+	header "1/6 pg_regress: ${#regress_tests[@]} tests (REGRESS in the Makefile)"
 	local t run=()
 	for t in "${regress_tests[@]}"; do
 		# pg_regress gives up on the whole run when an expected file is
@@ -198,7 +202,7 @@ step_regress() {
 
 # ---------------------------------------------------------------------------
 step_isolation() {
-	header "2/5 isolation: ${#isolation_tests[@]} specs (ISOLATION in the Makefile)"
+	header "2/6 isolation: ${#isolation_tests[@]} specs (ISOLATION in the Makefile)"
 	local t run=()
 	for t in "${isolation_tests[@]}"; do
 		if [ ! -f "$work/test/specs/$t.spec" ]; then
@@ -230,7 +234,7 @@ step_tap() {
 		fi
 		scripts+=("test/t/$(basename "$script")")
 	done
-	header "3/5 TAP: ${#scripts[@]} scripts in test/t"
+	header "3/6 TAP: ${#scripts[@]} scripts in test/t"
 	for script in "${scripts[@]}"; do
 		name="$(basename "$script" .pl)"
 		log="$work/logs/tap-$name.log"
@@ -273,7 +277,7 @@ step_tap() {
 
 # ---------------------------------------------------------------------------
 step_fuzz() {
-	header "4/5 fuzz smoke: ${#fuzz_targets[@]} targets (make fuzz-smoke)"
+	header "4/6 fuzz smoke: ${#fuzz_targets[@]} targets (make fuzz-smoke)"
 	local log="$work/logs/fuzz.log" t rc p f line
 	# Build what builds (-k), then run the smoke without rebuilding (-o), so
 	# that a target that does not compile yet fails alone.
@@ -310,7 +314,7 @@ step_fuzz() {
 # ---------------------------------------------------------------------------
 # Every SQL example in docs/ and README.md is run by some pg_regress test.
 step_docs() {
-	header "5/5 docs examples (test/tools/check-docs.pl)"
+	header "5/6 docs examples (test/tools/check-docs.pl)"
 	local log="$work/logs/docs.log" p f line
 	perl test/tools/check-docs.pl 2>&1 | tee "$log"
 	p="$(grep -cE '^docs [^ ]+ \.\.\. ok' "$log")"
@@ -323,6 +327,26 @@ step_docs() {
 		failures+=("$line")
 	done < <(grep -E '^docs [^ ]+ \.\.\. FAILED' "$log" | cut -d' ' -f1-2)
 	footer "docs"
+}
+
+# ---------------------------------------------------------------------------
+# cbl on a Citus cluster (test/citus/run.sh): one test where Citus is
+# installed; where it is not, the script says SKIP and nothing is counted.
+step_citus() {
+	header "6/6 Citus (test/citus/run.sh)"
+	local log="$work/logs/citus.log" rc
+	bash test/citus/run.sh 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	if grep -qE '^citus \.\.\. ok' "$log"; then
+		add_counts 1 0
+	elif grep -qE '^citus \.\.\. FAILED' "$log"; then
+		fail "citus: test/citus/run.sh (checks differ between the cluster and a single node)"
+	elif [ "$rc" -eq 0 ] && grep -q '^SKIP: ' "$log"; then
+		echo "(citus: skipped, not counted)"
+	else
+		fail "citus: test/citus/run.sh exited $rc"
+	fi
+	footer "Citus"
 }
 
 # ---------------------------------------------------------------------------
