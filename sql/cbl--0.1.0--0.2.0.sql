@@ -9,7 +9,7 @@
 -- primary key; cbl.v_kpi_monthly counts the shipments of the month they
 -- were made in and the charges of the month they accrued in, so that a
 -- filter on the month becomes index ranges.  Same columns and types:
--- replaced in place, so grants and the views built on them stay.
+-- replaced in place, so grants, comments and the views built on them stay.
 CREATE OR REPLACE VIEW cbl.v_charge AS
 SELECT c.shipment_id,
        s.reference AS shipment_reference,
@@ -200,3 +200,7 @@ COMMENT ON COLUMN cbl.v_kpi_monthly.revenue IS 'receivable charges accrued in th
 COMMENT ON COLUMN cbl.v_kpi_monthly.cost IS 'payable charges accrued in the month (billing time zone), in the reporting currency';
 COMMENT ON COLUMN cbl.v_kpi_monthly.margin IS 'revenue minus cost';
 COMMENT ON COLUMN cbl.v_kpi_monthly.unconverted_charges IS 'charges accrued in the month left out of revenue and cost for want of an exchange rate (0 when complete)';
+
+-- CREATE OR REPLACE VIEW resets the options: as 95_security.sql sets them.
+ALTER VIEW cbl.v_charge SET (security_invoker = true);
+ALTER VIEW cbl.v_kpi_monthly SET (security_invoker = true);
