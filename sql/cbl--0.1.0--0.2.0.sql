@@ -130,8 +130,10 @@ SELECT m.month,
          CROSS JOIN LATERAL (
            SELECT cbl.shipment_month((SELECT min(s.id) FROM cbl.shipment s)) AS first_ship,
                   cbl.shipment_month((SELECT max(s.id) FROM cbl.shipment s)) AS last_ship,
-                  date_trunc('month', (SELECT min(c.accrued_at) FROM cbl.charge c) AT TIME ZONE z.tz) AS first_charge,
-                  date_trunc('month', (SELECT max(c.accrued_at) FROM cbl.charge c) AT TIME ZONE z.tz) AS last_charge) e
+                  date_trunc('month', (SELECT min(c.accrued_at) FROM cbl.charge c WHERE c.accrued_at > '-infinity')
+                                      AT TIME ZONE z.tz) AS first_charge,
+                  date_trunc('month', (SELECT max(c.accrued_at) FROM cbl.charge c WHERE c.accrued_at < 'infinity')
+                                      AT TIME ZONE z.tz) AS last_charge) e
          CROSS JOIN LATERAL generate_series(least(e.first_ship::timestamp, e.first_charge),
                                             greatest(e.last_ship::timestamp, e.last_charge),
                                             interval '1 month') g(month)) m

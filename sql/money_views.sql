@@ -209,6 +209,12 @@ SELECT relation, count(*) > 0 AS scanned, bool_and(cond IS NOT NULL) AS every_sc
  GROUP BY relation ORDER BY relation;
 RESET enable_seqscan;
 
+-- A charge accrued at infinity has no month: the months stay those of
+-- finite dates (the list of months would otherwise never end).
+SELECT (cbl.add_charge('MV-4', NULL, 'receivable', 'FRT', '1.00 SEK', 'infinity')).accrued_at;
+SELECT count(*) AS months, count(*) FILTER (WHERE NOT isfinite(month)) AS infinite_months
+  FROM cbl.v_kpi_monthly WHERE customer_code = 'MV-CUST';
+
 -- BI tools see standard types only: no column of a view of schema cbl is
 -- of a cbl type (or an array or domain of one).
 SELECT c.relname AS view, a.attname AS col, format_type(a.atttypid, a.atttypmod) AS type

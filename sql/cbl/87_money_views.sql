@@ -322,8 +322,8 @@ COMMENT ON COLUMN cbl.v_leakage.charges IS 'number of charges (a charge and its 
 --   - the money figures count each charge in the month it accrued in (the
 --     calendar of billing_time_zone), a range of charge_accrued_at_idx.
 -- The months: every month from the first to the last of either kind (from
--- the extremes of the two indexes); a month with no row of either gives no
--- row.
+-- the extremes of the two indexes; a charge accrued at +/-infinity has no
+-- month); a month with no row of either gives no row.
 CREATE VIEW cbl.v_kpi_monthly AS
 SELECT m.month,
        f.customer_code,
@@ -351,8 +351,10 @@ SELECT m.month,
          CROSS JOIN LATERAL (
            SELECT cbl.shipment_month((SELECT min(s.id) FROM cbl.shipment s)) AS first_ship,
                   cbl.shipment_month((SELECT max(s.id) FROM cbl.shipment s)) AS last_ship,
-                  date_trunc('month', (SELECT min(c.accrued_at) FROM cbl.charge c) AT TIME ZONE z.tz) AS first_charge,
-                  date_trunc('month', (SELECT max(c.accrued_at) FROM cbl.charge c) AT TIME ZONE z.tz) AS last_charge) e
+                  date_trunc('month', (SELECT min(c.accrued_at) FROM cbl.charge c WHERE c.accrued_at > '-infinity')
+                                      AT TIME ZONE z.tz) AS first_charge,
+                  date_trunc('month', (SELECT max(c.accrued_at) FROM cbl.charge c WHERE c.accrued_at < 'infinity')
+                                      AT TIME ZONE z.tz) AS last_charge) e
          CROSS JOIN LATERAL generate_series(least(e.first_ship::timestamp, e.first_charge),
                                             greatest(e.last_ship::timestamp, e.last_charge),
                                             interval '1 month') g(month)) m
