@@ -145,7 +145,11 @@ SELECT shipment_reference, month, lane, revenue, cost, margin, margin_pct
   FROM cbl.v_margin WHERE customer_code = 'NORDWIND' ORDER BY shipment_reference;
 SELECT shipment_reference, party_code, fee_group, fee_code, cost
   FROM cbl.v_leakage WHERE customer_code = 'NORDWIND' ORDER BY shipment_reference;
+-- KPIs: the money in March, when it accrued; the shipments in the month
+-- their ids carry (made today: not March), so their total.
 SELECT month, shipments, delivered, revenue, cost, margin
+  FROM cbl.v_kpi_monthly WHERE customer_code = 'NORDWIND' AND month = '2026-03-01';
+SELECT sum(shipments) AS shipments, sum(delivered) AS delivered
   FROM cbl.v_kpi_monthly WHERE customer_code = 'NORDWIND';
 
 -- Clean up (voided charges are kept by a trigger: lift it for this).

@@ -6,8 +6,15 @@
 -- each charge at the rate of its accrual date (the calendar of setting
 -- billing_time_zone), exactly as cbl.convert() would: the latest direct or
 -- inverse rate on or before that day, else both legs through the pivot
--- currency.  The rates come from a join with cbl.fx_rate_span (each rate's
--- days as a range), not from a call per charge.
+-- currency.  Each rate is found through cbl.fx_rate's primary key (the
+-- latest row of the pair on or before the day), a few index probes per
+-- charge; the settings are read once per query (scalar sub-selects, which
+-- the planner evaluates once as init plans), not once per row.
+--
+-- Scale (docs/performance.md, Scale): a filter on a month of
+-- cbl.v_kpi_monthly becomes index ranges (the charges' accrued_at, the
+-- month's shipment ids), so one month costs the same however many months
+-- the tables hold.
 
 -- Each rate of a pair, either way round, with the days it applies: from
 -- its valid_on until the next rate of the pair (direct or inverse).  On a
@@ -75,23 +82,49 @@ SELECT c.shipment_id,
   JOIN cbl.party p ON p.id = c.party_id
   JOIN cbl.party cu ON cu.id = s.customer_id
   JOIN cbl.fee f ON f.code = c.fee_code
-  CROSS JOIN (SELECT cbl.get_setting('reporting_currency') AS code,
-                     cbl.get_setting('fx_pivot_currency') AS pivot,
-                     cbl.get_setting('billing_time_zone') AS tz) rc
+  -- the settings, each read once per query (an init plan), not per row
+  CROSS JOIN (SELECT (SELECT cbl.get_setting('reporting_currency')) AS code,
+                     (SELECT cbl.get_setting('fx_pivot_currency')) AS pivot,
+                     (SELECT cbl.get_setting('billing_time_zone')) AS tz) rc
   CROSS JOIN LATERAL (SELECT (c.accrued_at AT TIME ZONE rc.tz)::date AS accrual_date) d
+  -- the factor, as cbl.convert(): the rate of the pair, else both legs
+  -- through the pivot; each leg as cbl.fx_rate_on(): the latest direct or
+  -- inverse rate on or before the day (the direct one on a tie), each the
+  -- last entry of cbl.fx_rate_pkey at or before (base, quote, day)
   LEFT JOIN LATERAL (
     SELECT x.num, x.den FROM (
       SELECT r.num, r.den, 0 AS pref
-        FROM cbl.fx_rate_span r
-       WHERE r.base = cbl.currency(c.amount) AND r.quote = rc.code
-         AND r.valid_from <= d.accrual_date AND (r.valid_until IS NULL OR d.accrual_date < r.valid_until)
+        FROM (SELECT y.num, y.den FROM (
+                (SELECT f.rate AS num, 1::numeric AS den, f.valid_on, 0 AS pref FROM cbl.fx_rate f
+                  WHERE f.base = cbl.currency(c.amount) AND f.quote = rc.code AND f.valid_on <= d.accrual_date
+                  ORDER BY f.valid_on DESC LIMIT 1)
+                UNION ALL
+                (SELECT 1::numeric, f.rate, f.valid_on, 1 FROM cbl.fx_rate f
+                  WHERE f.base = rc.code AND f.quote = cbl.currency(c.amount) AND f.valid_on <= d.accrual_date
+                  ORDER BY f.valid_on DESC LIMIT 1)) y
+               ORDER BY y.valid_on DESC, y.pref LIMIT 1) r
       UNION ALL
       SELECT a.num * b.num, a.den * b.den, 1
-        FROM cbl.fx_rate_span a
-        JOIN cbl.fx_rate_span b ON b.base = a.quote AND b.quote = rc.code
-       WHERE a.base = cbl.currency(c.amount) AND a.quote = rc.pivot AND rc.pivot NOT IN (cbl.currency(c.amount), rc.code)
-         AND a.valid_from <= d.accrual_date AND (a.valid_until IS NULL OR d.accrual_date < a.valid_until)
-         AND b.valid_from <= d.accrual_date AND (b.valid_until IS NULL OR d.accrual_date < b.valid_until)) x
+        FROM (SELECT y.num, y.den FROM (
+                (SELECT f.rate AS num, 1::numeric AS den, f.valid_on, 0 AS pref FROM cbl.fx_rate f
+                  WHERE f.base = cbl.currency(c.amount) AND f.quote = rc.pivot AND f.valid_on <= d.accrual_date
+                  ORDER BY f.valid_on DESC LIMIT 1)
+                UNION ALL
+                (SELECT 1::numeric, f.rate, f.valid_on, 1 FROM cbl.fx_rate f
+                  WHERE f.base = rc.pivot AND f.quote = cbl.currency(c.amount) AND f.valid_on <= d.accrual_date
+                  ORDER BY f.valid_on DESC LIMIT 1)) y
+               ORDER BY y.valid_on DESC, y.pref LIMIT 1) a
+       CROSS JOIN
+             (SELECT y.num, y.den FROM (
+                (SELECT f.rate AS num, 1::numeric AS den, f.valid_on, 0 AS pref FROM cbl.fx_rate f
+                  WHERE f.base = rc.pivot AND f.quote = rc.code AND f.valid_on <= d.accrual_date
+                  ORDER BY f.valid_on DESC LIMIT 1)
+                UNION ALL
+                (SELECT 1::numeric, f.rate, f.valid_on, 1 FROM cbl.fx_rate f
+                  WHERE f.base = rc.code AND f.quote = rc.pivot AND f.valid_on <= d.accrual_date
+                  ORDER BY f.valid_on DESC LIMIT 1)) y
+               ORDER BY y.valid_on DESC, y.pref LIMIT 1) b
+       WHERE rc.pivot NOT IN (cbl.currency(c.amount), rc.code)) x
      WHERE cbl.currency(c.amount) <> rc.code
      ORDER BY x.pref LIMIT 1) fx ON true;
 COMMENT ON VIEW cbl.v_charge IS
@@ -276,21 +309,68 @@ COMMENT ON COLUMN cbl.v_leakage.reporting_cost IS 'the cost in the reporting cur
 COMMENT ON COLUMN cbl.v_leakage.first_accrued_at IS 'when the first of these charges accrued';
 COMMENT ON COLUMN cbl.v_leakage.charges IS 'number of charges (a charge and its adjustments) behind the row';
 
--- Monthly KPIs per customer.  Each figure counts in the month its event
--- happened (billing time zone): shipments in the month of their first
--- actual milestone, deliveries in the month of delivery, clearances in the
--- month of clearance, exceptions in the month they opened, charges in the
--- month they accrued.
+-- Monthly KPIs per customer.  Two kinds of figure, each counted in a month
+-- that an index finds, so that a filter on the month (WHERE month = ...)
+-- reads that month's rows only and costs the same however many months the
+-- tables hold (docs/performance.md, Scale):
+--   - the shipment figures (shipments, delivered, on time, clearance hours,
+--     exceptions) are those of the shipments made in the month: the month
+--     their id carries (cbl.shipment_month, UTC), whose ids are one range
+--     of the primary key; each shipment counts once, in that month, with
+--     what has happened to it so far (delivered, cleared, exceptions opened
+--     whenever they were);
+--   - the money figures count each charge in the month it accrued in (the
+--     calendar of billing_time_zone), a range of charge_accrued_at_idx.
+-- The months: every month from the first to the last of either kind (from
+-- the extremes of the two indexes; a charge accrued at +/-infinity has no
+-- month); a month with no row of either gives no row.
 CREATE VIEW cbl.v_kpi_monthly AS
-WITH tz AS (
-  SELECT cbl.get_setting('billing_time_zone') AS tz, cbl.get_setting('reporting_currency') AS currency
-), ship AS (
-  SELECT s.id, s.customer_id, x.started_at, x.delivered_at, x.delivery_due_at, x.declared_at, x.cleared_at
+SELECT m.month,
+       f.customer_code,
+       f.customer_name,
+       sum(f.shipments) AS shipments,
+       sum(f.delivered) AS delivered,
+       round(100.0 * sum(f.on_time) / NULLIF(sum(f.delivered), 0), 2) AS on_time_pct,
+       round(avg(f.clearance_hours), 2) AS avg_clearance_hours,
+       round(100.0 * sum(f.exceptions) / NULLIF(sum(f.shipments), 0), 2) AS exceptions_per_100,
+       (SELECT cbl.get_setting('reporting_currency')) AS reporting_currency,
+       coalesce(sum(f.revenue), 0) AS revenue,
+       coalesce(sum(f.cost), 0) AS cost,
+       coalesce(sum(f.revenue), 0) - coalesce(sum(f.cost), 0) AS margin,
+       sum(f.unconverted) AS unconverted_charges
+  FROM (-- each month from the first to the last, with the first shipment
+        -- id it carries (cbl.shipment_id(month, 0); NULL outside the years
+        -- ids can carry) and its first and next month's midnights in the
+        -- billing time zone
+        SELECT g.month::date AS month,
+               CASE WHEN g.month >= '0001-01-01' AND g.month < '100000-01-01'
+                    THEN cbl.shipment_id(g.month::date, 0) END AS first_id,
+               g.month AT TIME ZONE z.tz AS starts_at,
+               (g.month + interval '1 month') AT TIME ZONE z.tz AS ends_at
+          FROM (SELECT (SELECT cbl.get_setting('billing_time_zone')) AS tz) z
+         CROSS JOIN LATERAL (
+           SELECT cbl.shipment_month((SELECT min(s.id) FROM cbl.shipment s)) AS first_ship,
+                  cbl.shipment_month((SELECT max(s.id) FROM cbl.shipment s)) AS last_ship,
+                  date_trunc('month', (SELECT min(c.accrued_at) FROM cbl.charge c WHERE c.accrued_at > '-infinity')
+                                      AT TIME ZONE z.tz) AS first_charge,
+                  date_trunc('month', (SELECT max(c.accrued_at) FROM cbl.charge c WHERE c.accrued_at < 'infinity')
+                                      AT TIME ZONE z.tz) AS last_charge) e
+         CROSS JOIN LATERAL generate_series(least(e.first_ship::timestamp, e.first_charge),
+                                            greatest(e.last_ship::timestamp, e.last_charge),
+                                            interval '1 month') g(month)) m
+ CROSS JOIN LATERAL (
+  -- the shipments made in the month (its ids are the 2^40 from its first,
+  -- docs/scaling.md), with or without events
+  SELECT cu.code AS customer_code, cu.name AS customer_name, 1 AS shipments,
+         (x.delivered_at IS NOT NULL)::integer AS delivered,
+         (x.delivered_at IS NOT NULL AND (x.delivery_due_at IS NULL OR x.delivered_at <= x.delivery_due_at))::integer AS on_time,
+         extract(epoch FROM x.cleared_at - x.declared_at) / 3600 AS clearance_hours,
+         0 AS exceptions, NULL::numeric AS revenue, NULL::numeric AS cost, 0 AS unconverted
     FROM cbl.shipment s
-    JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
-    CROSS JOIN LATERAL (
-      SELECT min(st.actual) AS started_at,
-             (array_agg(st.actual ORDER BY st.required DESC, st.position) FILTER (WHERE st.terminal))[1] AS delivered_at,
+    JOIN cbl.party cu ON cu.id = s.customer_id
+    LEFT JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
+    LEFT JOIN LATERAL (
+      SELECT (array_agg(st.actual ORDER BY st.required DESC, st.position) FILTER (WHERE st.terminal))[1] AS delivered_at,
              (array_agg(st.due_at ORDER BY st.required DESC, st.position) FILTER (WHERE st.terminal))[1] AS delivery_due_at,
              coalesce(max(st.actual) FILTER (WHERE st.milestone = 'IMPORT_DECLARED'),
                       max(st.actual) FILTER (WHERE st.milestone = 'ARRIVED')) AS declared_at,
@@ -302,66 +382,47 @@ WITH tz AS (
                                 [count(*) FILTER (WHERE st.required)
                                    OVER (ORDER BY st.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)]
                               + st.sla) AS due_at
-                FROM cbl.state_steps(ss.state) st) st) x
-), facts AS (
-  SELECT sh.customer_id, date_trunc('month', sh.started_at AT TIME ZONE tz.tz)::date AS month,
-         1 AS shipments, 0 AS delivered, 0 AS on_time, 0 AS cleared, NULL::numeric AS clearance_hours,
-         0 AS exceptions, NULL::numeric AS revenue, NULL::numeric AS cost, 0 AS unconverted
-    FROM ship sh, tz WHERE sh.started_at IS NOT NULL
+                FROM cbl.state_steps(ss.state) st) st) x ON true
+   WHERE s.id >= m.first_id AND s.id < m.first_id + 1099511627776
   UNION ALL
-  SELECT sh.customer_id, date_trunc('month', sh.delivered_at AT TIME ZONE tz.tz)::date,
-         0, 1, CASE WHEN sh.delivery_due_at IS NULL OR sh.delivered_at <= sh.delivery_due_at THEN 1 ELSE 0 END,
-         0, NULL, 0, NULL, NULL, 0
-    FROM ship sh, tz WHERE sh.delivered_at IS NOT NULL
+  -- the exceptions of those shipments, whenever opened
+  SELECT cu.code, cu.name, 0, 0, 0, NULL, 1, NULL, NULL, 0
+    FROM cbl.exception x
+    JOIN cbl.shipment s ON s.id = x.shipment_id
+    JOIN cbl.party cu ON cu.id = s.customer_id
+   WHERE x.shipment_id >= m.first_id AND x.shipment_id < m.first_id + 1099511627776
   UNION ALL
-  SELECT sh.customer_id, date_trunc('month', sh.cleared_at AT TIME ZONE tz.tz)::date,
-         0, 0, 0, 1, extract(epoch FROM sh.cleared_at - sh.declared_at) / 3600, 0, NULL, NULL, 0
-    FROM ship sh, tz WHERE sh.cleared_at IS NOT NULL AND sh.declared_at IS NOT NULL
-  UNION ALL
-  SELECT s.customer_id, date_trunc('month', x.opened_at AT TIME ZONE tz.tz)::date,
-         0, 0, 0, 0, NULL, 1, NULL, NULL, 0
-    FROM cbl.exception x JOIN cbl.shipment s ON s.id = x.shipment_id, tz
-  UNION ALL
-  SELECT s.customer_id, c.accrual_month, 0, 0, 0, 0, NULL, 0,
+  -- the charges accrued in the month
+  SELECT c.customer_code, c.customer_name, 0, 0, 0, NULL, 0,
          CASE WHEN c.direction = 'receivable' THEN c.reporting_amount END,
          CASE WHEN c.direction = 'payable' THEN c.reporting_amount END,
          CASE WHEN c.reporting_amount IS NULL THEN 1 ELSE 0 END
-    FROM cbl.v_charge c JOIN cbl.shipment s ON s.id = c.shipment_id
+    FROM cbl.v_charge c
    WHERE c.voided_at IS NULL
-)
-SELECT f.month,
-       cu.code AS customer_code,
-       cu.name AS customer_name,
-       sum(f.shipments) AS shipments,
-       sum(f.delivered) AS delivered,
-       round(100.0 * sum(f.on_time) / NULLIF(sum(f.delivered), 0), 2) AS on_time_pct,
-       round(avg(f.clearance_hours), 2) AS avg_clearance_hours,
-       round(100.0 * sum(f.exceptions) / NULLIF(sum(f.shipments), 0), 2) AS exceptions_per_100,
-       (SELECT tz.currency FROM tz) AS reporting_currency,
-       coalesce(sum(f.revenue), 0) AS revenue,
-       coalesce(sum(f.cost), 0) AS cost,
-       coalesce(sum(f.revenue), 0) - coalesce(sum(f.cost), 0) AS margin,
-       sum(f.unconverted) AS unconverted_charges
-  FROM facts f
-  JOIN cbl.party cu ON cu.id = f.customer_id
- GROUP BY f.month, cu.code, cu.name;
+     AND c.accrued_at >= m.starts_at AND c.accrued_at < m.ends_at
+ ) f
+ GROUP BY m.month, f.customer_code, f.customer_name;
 COMMENT ON VIEW cbl.v_kpi_monthly IS
-  'for BI: per month (billing time zone) and customer, shipments started, delivered, on-time percent, average customs clearance hours, exceptions per 100 shipments, and revenue, cost and margin in the reporting currency; each figure counts in the month its event happened';
-COMMENT ON COLUMN cbl.v_kpi_monthly.month IS 'first day of the month';
+  'for BI: per month and customer, the shipments made in the month (the month their id carries, UTC) with how many of them were delivered, on time, their average customs clearance hours and exceptions per 100; and revenue, cost and margin in the reporting currency of the charges accrued in the month (billing time zone); a filter on month reads that month''s rows only';
+COMMENT ON COLUMN cbl.v_kpi_monthly.month IS
+  'first day of the month: the month shipments were made in (cbl.shipment_month of their id, UTC) and charges accrued in (billing time zone)';
 COMMENT ON COLUMN cbl.v_kpi_monthly.customer_code IS 'code of the customer';
 COMMENT ON COLUMN cbl.v_kpi_monthly.customer_name IS 'name of the customer';
-COMMENT ON COLUMN cbl.v_kpi_monthly.shipments IS 'shipments whose first actual milestone happened in the month';
-COMMENT ON COLUMN cbl.v_kpi_monthly.delivered IS 'shipments whose delivery step (first required terminal step) actually happened in the month';
+COMMENT ON COLUMN cbl.v_kpi_monthly.shipments IS
+  'shipments made in the month (their id carries it: cbl.shipment_month), with or without events';
+COMMENT ON COLUMN cbl.v_kpi_monthly.delivered IS
+  'of those shipments, how many have been delivered (their delivery step, the first required terminal step, actually happened), in whatever month';
 COMMENT ON COLUMN cbl.v_kpi_monthly.on_time_pct IS
   'percent of those delivered no later than due (planned time, else the previous required step plus the SLA; no due time counts as on time); NULL if none delivered';
 COMMENT ON COLUMN cbl.v_kpi_monthly.avg_clearance_hours IS
-  'average hours from import declaration (else arrival) to import clearance, over clearances in the month; NULL if none';
-COMMENT ON COLUMN cbl.v_kpi_monthly.exceptions_per_100 IS 'exceptions opened in the month per 100 shipments started in it; NULL if none started';
+  'average hours from import declaration (else arrival) to import clearance, over those shipments that have both; NULL if none';
+COMMENT ON COLUMN cbl.v_kpi_monthly.exceptions_per_100 IS
+  'exceptions of those shipments (opened in whatever month, resolved or not) per 100 of them; NULL if none made in the month';
 COMMENT ON COLUMN cbl.v_kpi_monthly.reporting_currency IS 'currency of revenue, cost and margin (setting reporting_currency)';
-COMMENT ON COLUMN cbl.v_kpi_monthly.revenue IS 'receivable charges accrued in the month, in the reporting currency';
-COMMENT ON COLUMN cbl.v_kpi_monthly.cost IS 'payable charges accrued in the month, in the reporting currency';
+COMMENT ON COLUMN cbl.v_kpi_monthly.revenue IS 'receivable charges accrued in the month (billing time zone), in the reporting currency';
+COMMENT ON COLUMN cbl.v_kpi_monthly.cost IS 'payable charges accrued in the month (billing time zone), in the reporting currency';
 COMMENT ON COLUMN cbl.v_kpi_monthly.margin IS 'revenue minus cost';
-COMMENT ON COLUMN cbl.v_kpi_monthly.unconverted_charges IS 'charges left out of revenue and cost for want of an exchange rate (0 when complete)';
+COMMENT ON COLUMN cbl.v_kpi_monthly.unconverted_charges IS 'charges accrued in the month left out of revenue and cost for want of an exchange rate (0 when complete)';
 
 -- Steps that could not be billed.
 CREATE VIEW cbl.v_billing_problem AS

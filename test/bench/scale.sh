@@ -71,8 +71,9 @@
 # (max_wal_size 8 GB), in .cbl/bench/ of the worktree: check `df -h .`
 # first.  At the rates measured on a loaded 2-CPU machine (ingest with
 # billing 350 us an element, settlement 400 us a charge) the 8M run needs
-# about 8 hours of ingest and 4.5 of settlement; kpi grows with the whole
-# database (hours at 8M) and is cut at BENCH_SCALE_QUERY_LIMIT.
+# about 8 hours of ingest and 4.5 of settlement; kpi grew with the whole
+# database before 0.2.0 (hours at 8M; cut at BENCH_SCALE_QUERY_LIMIT) and
+# now reads the month's rows only.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

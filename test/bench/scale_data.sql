@@ -164,20 +164,25 @@ DO $$ BEGIN PERFORM cbl.set_setting('reporting_currency', 'EUR'); END $$;
 
 -- add_shipments(g0, g1): shipments g0 + 1 .. g1, as cbl.create_shipment(ref,
 -- framework, customer, carrier, origin, destination, refs => tracking) and
--- cbl.set_rating_input(ref, weight) write them, set-based.
+-- cbl.set_rating_input(ref, weight) write them, set-based; each with an id
+-- of its month (cbl.shipment_id(month, n), as a shipment made in that month
+-- gets), which cbl.v_kpi_monthly counts it in.
 CREATE FUNCTION bench_scale.add_shipments(g0 bigint, g1 bigint) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   n bigint;
 BEGIN
   WITH s AS (
-    INSERT INTO cbl.shipment (reference, framework, customer_id, carrier_id, origin_country, destination_country)
-    SELECT 'S' || lpad(g::text, 9, '0'),
+    INSERT INTO cbl.shipment (id, reference, framework, customer_id, carrier_id, origin_country, destination_country)
+    SELECT cbl.shipment_id((c.first_month + make_interval(months => ((g - 1) / c.month_size)::integer))::date,
+                           nextval('cbl.shipment_id_seq')),
+           'S' || lpad(g::text, 9, '0'),
            CASE WHEN g % 10 < 7 THEN 'express_parcel' ELSE 'postal' END,
            cu.id,
            CASE WHEN g % 10 < 7 THEN cbl.party_id('carrier', 'SCALE-DHL') ELSE cbl.party_id('carrier', 'SCALE-POST') END,
            r.origin, r.destination
-      FROM generate_series(g0 + 1, g1) g
+      FROM bench_scale.config c
+     CROSS JOIN generate_series(g0 + 1, g1) g
       JOIN bench_scale.route r ON r.n = g % 5
       JOIN bench_scale.customer cu ON cu.n = (g * 7) % 500
      ORDER BY g

@@ -131,7 +131,7 @@ checks(n, name, expected, got) AS (
          (SELECT count(*) FROM cbl.shipment_state ss WHERE cbl.is_terminal(ss.state))::text FROM z
   UNION ALL
   SELECT 5, 'charges (5 per shipment), all settled', (5 * z.shipments) || ' / ' || (5 * z.shipments),
-         (SELECT count(*) || ' / ' || count(*) FILTER (WHERE status = 'settled') FROM cbl.charge) FROM z
+         (SELECT count(*) || ' / ' || count(*) FILTER (WHERE status = 'settled') FROM cbl.v_charge) FROM z
   UNION ALL
   SELECT 6, 'billing problems', '0', (SELECT count(*) FROM cbl.billing_accrual WHERE status = 'problem')::text FROM z
 )

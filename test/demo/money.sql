@@ -275,12 +275,13 @@ SELECT customer_code, lane, count(*) AS shipments, sum(revenue) AS revenue, roun
  GROUP BY customer_code, lane ORDER BY customer_code, lane;
 
 \echo
-\echo 'The month''s KPIs per customer (cbl.v_kpi_monthly):'
+\echo 'KPIs per month and customer (cbl.v_kpi_monthly): the money in April, when it accrued; the'
+\echo 'shipments in the month they were made in (their ids carry it: made today, so this month):'
 SELECT month, customer_code, shipments, delivered, on_time_pct, avg_clearance_hours,
        exceptions_per_100, reporting_currency AS cur, revenue, round(cost, 2) AS cost,
        round(margin, 2) AS margin
-  FROM cbl.v_kpi_monthly WHERE month = '2026-04-01' AND customer_code IN ('NORDWIND', 'HANSEATIC')
- ORDER BY customer_code;
+  FROM cbl.v_kpi_monthly WHERE customer_code IN ('NORDWIND', 'HANSEATIC')
+ ORDER BY month, customer_code;
 
 \echo
 \echo 'Leakage (cbl.v_leakage): costs whose fee group was never billed on to the customer:'
