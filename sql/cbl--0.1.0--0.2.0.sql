@@ -1614,3 +1614,120 @@ COMMENT ON COLUMN cbl.v_kpi_monthly.unconverted_charges IS 'charges accrued in t
 -- CREATE OR REPLACE VIEW resets the options: as 95_security.sql sets them.
 ALTER VIEW cbl.v_charge SET (security_invoker = true);
 ALTER VIEW cbl.v_kpi_monthly SET (security_invoker = true);
+
+-- cbl.setup_roles locks the tables row-level security alters before it grants
+-- (a deadlock with autovacuum otherwise).
+CREATE OR REPLACE FUNCTION cbl.setup_roles() RETURNS TABLE (action text, object text, role name)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  r record;
+  c record;
+  priv text;
+  rel regclass;
+  fn regprocedure;
+BEGIN
+  -- Row-level security (cbl.setup_row_security, below) alters these tables.
+  -- Lock them before the grants update their catalog rows: an autovacuum of
+  -- one of them, waiting to write the same pg_class row, and this function,
+  -- waiting for the table the autovacuum holds, would deadlock.  Waiting for
+  -- an autovacuum that holds nothing of ours only cancels the autovacuum.
+  FOR rel IN SELECT to_regclass(t) FROM unnest(ARRAY['cbl.shipment', 'cbl.shipment_reference', 'cbl.reference_lookup',
+                                                     'cbl.event', 'cbl.shipment_state', 'cbl.exception', 'cbl.party',
+                                                     'cbl.charge', 'cbl.statement', 'cbl.statement_line',
+                                                     'cbl.settlement_mark']) t
+              WHERE to_regclass(t) IS NOT NULL LOOP
+    EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', rel);
+  END LOOP;
+
+  -- 1. The roles, NOLOGIN; a role that exists is left as it is.
+  FOR r IN SELECT x.role, x.description FROM cbl.roles() x LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = r.role) THEN
+      EXECUTE format('CREATE ROLE %I NOLOGIN', r.role);
+      EXECUTE format('COMMENT ON ROLE %I IS %L', r.role, r.description);
+      action := 'created role';
+      object := NULL;
+      role := r.role;
+      RETURN NEXT;
+    END IF;
+  END LOOP;
+
+  -- 2. cbl_admin: every table and function of the schema.
+  GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA cbl TO cbl_admin;
+  GRANT EXECUTE ON ALL ROUTINES IN SCHEMA cbl TO cbl_admin;
+
+  -- 3. The list; what is not installed is skipped and reported.
+  FOR r IN SELECT g.role, g.object_kind, g.object, g.privileges FROM cbl.role_grants() g LOOP
+    IF r.object_kind = 'table' THEN
+      rel := to_regclass(r.object);
+      IF rel IS NULL THEN
+        action := 'skipped: not installed';
+        object := r.object;
+        role := r.role;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      SELECT n.nspname, k.relname INTO c
+        FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace WHERE k.oid = rel;
+      FOREACH priv IN ARRAY r.privileges LOOP
+        EXECUTE format(CASE priv
+                         WHEN 'SELECT' THEN 'GRANT SELECT ON TABLE %I.%I TO %I'
+                         WHEN 'INSERT' THEN 'GRANT INSERT ON TABLE %I.%I TO %I'
+                         WHEN 'UPDATE' THEN 'GRANT UPDATE ON TABLE %I.%I TO %I'
+                         WHEN 'DELETE' THEN 'GRANT DELETE ON TABLE %I.%I TO %I'
+                       END, c.nspname, c.relname, r.role);
+      END LOOP;
+    ELSE
+      fn := to_regprocedure(r.object);
+      IF fn IS NULL THEN
+        action := 'skipped: not installed';
+        object := r.object;
+        role := r.role;
+        RETURN NEXT;
+        CONTINUE;
+      END IF;
+      -- a regprocedure prints as a quoted, schema-qualified signature
+      EXECUTE format('GRANT EXECUTE ON ROUTINE %s TO %I', fn, r.role);
+    END IF;
+  END LOOP;
+
+  -- 4. cbl_reader: every view cbl.v_*, and SELECT on exactly the columns
+  --    of the tables and views they read (the views run with the reader's
+  --    privileges), so a BI tool reads through the views only what they show.
+  FOR c IN SELECT n.nspname, k.relname FROM pg_class k JOIN pg_namespace n ON n.oid = k.relnamespace
+            WHERE n.nspname = 'cbl' AND k.relkind = 'v' AND k.relname LIKE 'v\_%' ORDER BY k.relname LOOP
+    EXECUTE format('GRANT SELECT ON TABLE %I.%I TO cbl_reader', c.nspname, c.relname);
+  END LOOP;
+  FOR c IN
+    WITH RECURSIVE viewed AS (
+      SELECT k.oid FROM pg_class k
+       WHERE k.relnamespace = 'cbl'::regnamespace AND k.relkind = 'v' AND k.relname LIKE 'v\_%'
+      UNION
+      SELECT d.refobjid
+        FROM viewed v
+        JOIN pg_rewrite rw ON rw.ev_class = v.oid
+        JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                        AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid
+        JOIN pg_class k ON k.oid = d.refobjid AND k.relkind = 'v'
+    )
+    SELECT DISTINCT n.nspname, k.relname, a.attname
+      FROM viewed v
+      JOIN pg_rewrite rw ON rw.ev_class = v.oid
+      JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                      AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> v.oid
+      JOIN pg_class k ON k.oid = d.refobjid
+      JOIN pg_namespace n ON n.oid = k.relnamespace
+      LEFT JOIN pg_attribute a ON a.attrelid = k.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0
+     ORDER BY 1, 2, 3
+  LOOP
+    IF c.attname IS NULL THEN   -- a whole-row reference: the whole relation
+      EXECUTE format('GRANT SELECT ON TABLE %I.%I TO cbl_reader', c.nspname, c.relname);
+    ELSE
+      EXECUTE format('GRANT SELECT (%I) ON TABLE %I.%I TO cbl_reader', c.attname, c.nspname, c.relname);
+    END IF;
+  END LOOP;
+
+  -- 5. Row-level security and the policies.
+  PERFORM cbl.setup_row_security();
+END $$;

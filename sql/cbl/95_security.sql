@@ -437,6 +437,19 @@ DECLARE
   rel regclass;
   fn regprocedure;
 BEGIN
+  -- Row-level security (cbl.setup_row_security, below) alters these tables.
+  -- Lock them before the grants update their catalog rows: an autovacuum of
+  -- one of them, waiting to write the same pg_class row, and this function,
+  -- waiting for the table the autovacuum holds, would deadlock.  Waiting for
+  -- an autovacuum that holds nothing of ours only cancels the autovacuum.
+  FOR rel IN SELECT to_regclass(t) FROM unnest(ARRAY['cbl.shipment', 'cbl.shipment_reference', 'cbl.reference_lookup',
+                                                     'cbl.event', 'cbl.shipment_state', 'cbl.exception', 'cbl.party',
+                                                     'cbl.charge', 'cbl.statement', 'cbl.statement_line',
+                                                     'cbl.settlement_mark']) t
+              WHERE to_regclass(t) IS NOT NULL LOOP
+    EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', rel);
+  END LOOP;
+
   -- 1. The roles, NOLOGIN; a role that exists is left as it is.
   FOR r IN SELECT x.role, x.description FROM cbl.roles() x LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_roles a WHERE a.rolname = r.role) THEN
