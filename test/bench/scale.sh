@@ -163,6 +163,9 @@ for size in "${size_list[@]}"; do
 	# statistics of the new shipments before their events arrive (autovacuum
 	# would get there in its own time; ingest reads through indexes anyway)
 	psql_bench -d "$bench_db" -c "ANALYZE cbl.shipment, cbl.shipment_reference, cbl.reference_lookup, cbl.shipment_rating_input"
+	# the monthly partitions of events, charges and statement lines, as the
+	# daily maintenance job makes them in production (not timed)
+	psql_bench -d "$bench_db" -c "SELECT count(*) AS partitions_made FROM cbl.create_partitions()"
 	printf '  %-10s %6d s\n' shipments "$((SECONDS - start))"
 	snapshot "$step" shipments
 
@@ -219,9 +222,13 @@ EOF
 	printf '  %-10s %6d s\n' kpi "$((SECONDS - start))"
 	snapshot "$step" kpi
 
+	# a partitioned table's size is the sum of its partitions'
 	q "INSERT INTO bench_scale.table_size
-	   SELECT $step, c.relname, c.reltuples::bigint, pg_table_size(c.oid), pg_indexes_size(c.oid)
-	     FROM pg_class c WHERE c.relnamespace = 'cbl'::regnamespace AND c.relkind = 'r';
+	   SELECT $step, coalesce(p.relname, c.relname), sum(greatest(c.reltuples, 0))::bigint,
+	          sum(pg_table_size(c.oid)), sum(pg_indexes_size(c.oid))
+	     FROM pg_class c LEFT JOIN pg_inherits i ON i.inhrelid = c.oid LEFT JOIN pg_class p ON p.oid = i.inhparent
+	    WHERE c.relnamespace = 'cbl'::regnamespace AND c.relkind = 'r'
+	    GROUP BY coalesce(p.relname, c.relname);
 	   INSERT INTO bench_scale.table_size VALUES ($step, '(database)', NULL, pg_database_size(current_database()), NULL);
 	   UPDATE bench_scale.step_size SET ended_at = clock_timestamp(), load_after = '$(cut -d' ' -f1-3 /proc/loadavg)' WHERE step = $step" >/dev/null
 	prev="$size"
