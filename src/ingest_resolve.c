@@ -479,13 +479,16 @@ void
 ResolveShipments(Ingest *in, Chunk *c)
 {
 	KeyMap		values;
+	KeyMap		shipments;
 	Col			vcol;
 	RefForms  **forms = palloc0(Max(c->nelems, 1) * sizeof(RefForms *));
 	int		   *nforms = palloc0(Max(c->nelems, 1) * sizeof(int));
+	int		   *first_of = palloc(Max(c->nelems, 1) * sizeof(int));	/* the first element naming the same */
 	LookupRow  *rows = NULL;
 	int			tcap;
 
 	KeyMapInit(&values, c->nelems * 2);
+	KeyMapInit(&shipments, c->nelems);
 	ColInit(&vcol, TEXTOID, c->nelems * 4);
 	for (int i = 0; i < c->nelems; i++)
 	{
@@ -493,9 +496,17 @@ ResolveShipments(Ingest *in, Chunk *c)
 		List	   *refs;
 		ListCell   *lc;
 		int			k = 0;
+		bool		seen;
+		int		   *first;
 
 		if (!e->ok)
 			continue;
+		/* a batch names far fewer shipments than it has elements: forms once per text */
+		first = KeyMapSlot(&shipments, e->shipment, strlen(e->shipment), &seen);
+		first_of[i] = seen ? *first : i;
+		if (seen)
+			continue;
+		*first = i;
 		refs = SplitRefs(e->shipment);
 		forms[i] = palloc(list_length(refs) * sizeof(RefForms));
 		nforms[i] = list_length(refs);
@@ -574,6 +585,25 @@ ResolveShipments(Ingest *in, Chunk *c)
 		e->ntargets = 0;
 		if (!e->ok)
 			continue;
+		if (first_of[i] != i)
+		{
+			/* the same text as an element before: the same shipments, by the same references */
+			const Elem *f = &c->elems[first_of[i]];
+
+			if (c->ntargets + f->ntargets > tcap)
+			{
+				tcap = (c->ntargets + f->ntargets) * 2;
+				c->targets = repalloc_huge(c->targets, tcap * sizeof(Target));
+			}
+			for (int t = 0; t < f->ntargets; t++)
+			{
+				c->targets[c->ntargets] = c->targets[f->first_target + t];
+				c->targets[c->ntargets].elem = i;
+				c->ntargets++;
+			}
+			e->ntargets = f->ntargets;
+			continue;
+		}
 		for (int k = 0; k < nforms[i]; k++)
 		{
 			const RefForms *f = &forms[i][k];
