@@ -76,8 +76,8 @@ SELECT p.oid::regprocedure::text AS unpinned_function
 
 -- Dynamic SQL only through format() with %I and %L: bodies that EXECUTE a
 -- string built by concatenation, or by format() with %s, are listed for
--- review (expected: setup_roles, whose one %s is a regprocedure, which
--- PostgreSQL prints quoted).
+-- review (expected: those whose %s are regclass or regprocedure values,
+-- which PostgreSQL prints quoted and schema-qualified).
 SELECT p.oid::regprocedure::text AS dynamic_sql_to_review
   FROM cbl_member m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
  WHERE p.prosrc ~* 'EXECUTE\s' AND (p.prosrc ~* 'EXECUTE\s[^;]*\|\|' OR p.prosrc ~* 'EXECUTE\s+format\([^;]*%s')

@@ -1731,3 +1731,173 @@ BEGIN
   -- 5. Row-level security and the policies.
   PERFORM cbl.setup_row_security();
 END $$;
+
+-- One helper gives partitions their parent's column comments (00_schema.sql).
+-- A partition shows its parent's column comments (a partition made by
+-- CREATE TABLE ... PARTITION OF has none of its own): the default partitions
+-- at install, the monthly ones in cbl.create_partitions().
+CREATE FUNCTION cbl.copy_column_comments(parent regclass, part regclass) RETURNS void
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  col record;
+BEGIN
+  FOR col IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS description
+               FROM pg_attribute a
+              WHERE a.attrelid = parent AND a.attnum > 0 AND NOT a.attisdropped LOOP
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', part, col.attname, col.description);
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION cbl.copy_column_comments(regclass, regclass) IS
+  'give a partition the column comments of its parent table (for the default partitions and cbl.create_partitions())';
+REVOKE ALL ON FUNCTION cbl.copy_column_comments(regclass, regclass) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION cbl.create_partitions(months_ahead integer DEFAULT 3)
+RETURNS TABLE (partition regclass, month date, moved bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  current_month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
+  first_month date;
+  t record;
+  m date;
+  lo text;
+  hi text;
+  part text;
+  def_rel regclass;
+  locked boolean;
+  owner text;
+  con record;
+  idx record;
+  trg record;
+  guards text[];
+  what text;
+  pass integer;
+  locked_rels text[] := '{}';
+BEGIN
+  IF months_ahead IS NULL OR months_ahead < 0 OR months_ahead > 120 THEN
+    RAISE EXCEPTION 'months_ahead must be from 0 to 120, not %', coalesce(months_ahead::text, 'null')
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Give how many months after the current one to make partitions for, 3 by default.';
+  END IF;
+  -- Two passes over the tables: the first locks those with a partition to
+  -- make, in order, before anything is made (so that no table is held
+  -- ACCESS EXCLUSIVE while the next one's writers are waited for); the
+  -- second makes the partitions.
+  FOR pass IN 1 .. 2 LOOP
+  FOR t IN SELECT x.rel, x.name, x.key FROM (VALUES (1, 'cbl.event', 'event', 'shipment_id'),
+                                                    (2, 'cbl.charge', 'charge', 'shipment_id'),
+                                                    (3, 'cbl.statement_line', 'statement_line', 'period_start'))
+                                         AS x (ord, rel, name, key)
+            WHERE to_regclass(x.rel) IS NOT NULL
+            ORDER BY x.ord LOOP
+    IF t.key = 'shipment_id' THEN
+      SELECT cbl.shipment_month(min(s.id)) INTO first_month FROM cbl.shipment s;
+    ELSE
+      EXECUTE 'SELECT min(p.period_start) FROM cbl.period p' INTO first_month;
+    END IF;
+    first_month := least(coalesce(first_month, current_month), current_month);
+    def_rel := format('cbl.%I', t.name || '_default')::regclass;
+    locked := t.rel = ANY (locked_rels);
+    FOR m IN SELECT g::date FROM generate_series(first_month, current_month + make_interval(months => months_ahead),
+                                                 interval '1 month') g LOOP
+      IF t.key = 'shipment_id' THEN
+        lo := cbl.shipment_id(m, 0)::text;
+        hi := cbl.shipment_id((m + interval '1 month')::date, 0)::text;
+        what := format('e.shipment_id >= %s AND e.shipment_id < %s', lo, hi);
+      ELSE
+        lo := m::text;
+        hi := (m + interval '1 month')::date::text;
+        what := format('e.period_start >= %L AND e.period_start < %L', lo, hi);
+      END IF;
+      CONTINUE WHEN EXISTS (SELECT 1 FROM cbl.partitions() p
+                             WHERE p.parent = t.rel::regclass AND NOT p.is_default
+                               AND CASE WHEN t.key = 'shipment_id'
+                                        THEN p.lower_bound::bigint < hi::bigint AND p.upper_bound::bigint > lo::bigint
+                                        ELSE p.lower_bound::date < hi::date AND p.upper_bound::date > lo::date END);
+      IF pass = 1 THEN
+        -- writers of the table wait, or are waited for
+        EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.rel);
+        locked_rels := locked_rels || t.rel;
+        EXIT;
+      END IF;
+      IF NOT locked THEN
+        -- writers of the table wait, or are waited for; then look again,
+        -- since a concurrent run may have made it while we waited
+        EXECUTE format('LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE', t.rel);
+        locked := true;
+        CONTINUE WHEN EXISTS (SELECT 1 FROM cbl.partitions() p
+                               WHERE p.parent = t.rel::regclass AND NOT p.is_default
+                                 AND CASE WHEN t.key = 'shipment_id'
+                                          THEN p.lower_bound::bigint < hi::bigint AND p.upper_bound::bigint > lo::bigint
+                                          ELSE p.lower_bound::date < hi::date AND p.upper_bound::date > lo::date END);
+      END IF;
+      part := t.name || '_' || to_char(m, 'YYYY_MM');
+      create_partitions.partition := NULL;
+      create_partitions.month := m;
+      -- rows of the month in the default partition move out first: the new
+      -- partition cannot be made while the default holds rows of its range.
+      -- The default's guards against deletes are off for the move.
+      SELECT array_agg(g.tgname ORDER BY g.tgname) INTO guards
+        FROM pg_trigger g
+       WHERE g.tgrelid = def_rel AND NOT g.tgisinternal AND g.tgenabled <> 'D'
+         AND g.tgtype::integer & 8 <> 0;   -- fires on DELETE
+      FOR trg IN SELECT u.name FROM unnest(guards) u (name) LOOP
+        EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', def_rel, trg.name);
+      END LOOP;
+      EXECUTE format('CREATE TEMPORARY TABLE cbl_partition_moving (LIKE %s)', t.rel);
+      EXECUTE format('WITH taken AS (DELETE FROM %s e WHERE %s RETURNING e.*) '
+                     'INSERT INTO pg_temp.cbl_partition_moving SELECT * FROM taken', def_rel, what);
+      GET DIAGNOSTICS moved = ROW_COUNT;
+      FOR trg IN SELECT u.name FROM unnest(guards) u (name) LOOP
+        EXECUTE format('ALTER TABLE %s ENABLE TRIGGER %I', def_rel, trg.name);
+      END LOOP;
+      EXECUTE format('CREATE TABLE cbl.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)', part, t.rel, lo, hi);
+      -- the keys and indexes of the default partition (72_event.sql,
+      -- 84_charge.sql say why they are not the parent's), named after the
+      -- partition: the primary key first
+      FOR con IN SELECT c.conname, pg_get_constraintdef(c.oid) AS def, obj_description(c.oid, 'pg_constraint') AS description
+                   FROM pg_constraint c
+                  WHERE c.conrelid = def_rel AND c.contype IN ('p', 'u', 'f', 'x')
+                  ORDER BY c.contype <> 'p', c.contype = 'f', c.conname LOOP
+        EXECUTE format('ALTER TABLE cbl.%I ADD CONSTRAINT %I %s', part,
+                       part || substr(con.conname, length(t.name || '_default') + 1), con.def);
+        IF con.description IS NOT NULL THEN
+          EXECUTE format('COMMENT ON CONSTRAINT %I ON cbl.%I IS %L',
+                         part || substr(con.conname, length(t.name || '_default') + 1), part, con.description);
+        END IF;
+      END LOOP;
+      FOR idx IN SELECT c.relname, pg_get_indexdef(i.indexrelid) AS def, i.indisunique,
+                        obj_description(i.indexrelid, 'pg_class') AS description
+                   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                  WHERE i.indrelid = def_rel
+                    AND NOT EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid AND x.conrelid = def_rel)
+                  ORDER BY c.relname LOOP
+        EXECUTE format('CREATE %sINDEX %I ON cbl.%I %s', CASE WHEN idx.indisunique THEN 'UNIQUE ' ELSE '' END,
+                       part || substr(idx.relname, length(t.name || '_default') + 1), part,
+                       substr(idx.def, strpos(idx.def, ' USING ') + 1));
+        IF idx.description IS NOT NULL THEN
+          EXECUTE format('COMMENT ON INDEX cbl.%I IS %L',
+                         part || substr(idx.relname, length(t.name || '_default') + 1), idx.description);
+        END IF;
+      END LOOP;
+      EXECUTE format('COMMENT ON TABLE cbl.%I IS %L', part,
+                     format('%s of %s %s (UTC): a monthly partition of %s, made by cbl.create_partitions()',
+                            CASE t.name WHEN 'event' THEN 'events' WHEN 'charge' THEN 'charges' ELSE 'statement lines' END,
+                            CASE t.key WHEN 'shipment_id' THEN 'the shipments made in' ELSE 'the statements of the period' END,
+                            to_char(m, 'YYYY-MM'), t.rel));
+      PERFORM cbl.copy_column_comments(t.rel::regclass, format('cbl.%I', part)::regclass);
+      SELECT c.relowner::regrole::text INTO owner FROM pg_class c WHERE c.oid = t.rel::regclass;
+      IF owner <> current_user::text THEN
+        EXECUTE format('ALTER TABLE cbl.%I OWNER TO %s', part, owner);
+      END IF;
+      -- back through the parent, into the new partition (charges keep their numbers)
+      EXECUTE format('INSERT INTO %s %s SELECT * FROM pg_temp.cbl_partition_moving', t.rel,
+                     CASE WHEN t.name = 'charge' THEN 'OVERRIDING SYSTEM VALUE' ELSE '' END);
+      DROP TABLE pg_temp.cbl_partition_moving;
+      create_partitions.partition := format('cbl.%I', part)::regclass;
+      RETURN NEXT;
+    END LOOP;
+  END LOOP;
+  END LOOP;
+END $$;

@@ -88,16 +88,7 @@ COMMENT ON TABLE cbl.event_default IS
   'events of shipments whose month has no partition of cbl.event yet; cbl.create_partitions() moves them to their month''s partition';
 SELECT pg_catalog.pg_extension_config_dump('cbl.event_default', '');
 -- its columns are cbl.event's, with their comments
-DO $$
-DECLARE
-  col record;
-BEGIN
-  FOR col IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS description
-               FROM pg_catalog.pg_attribute a
-              WHERE a.attrelid = 'cbl.event'::regclass AND a.attnum > 0 AND NOT a.attisdropped LOOP
-    EXECUTE format('COMMENT ON COLUMN cbl.event_default.%I IS %L', col.attname, col.description);
-  END LOOP;
-END $$;
+SELECT cbl.copy_column_comments('cbl.event', 'cbl.event_default');
 -- Ingest finds stored revisions through the primary key of each partition (shipment first);
 -- an index on (source, event_id) alone would cost every insert about 5 us
 -- and serve no statement of cbl: add one if you look events up that way.

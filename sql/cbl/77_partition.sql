@@ -114,7 +114,6 @@ DECLARE
   def_rel regclass;
   locked boolean;
   owner text;
-  col record;
   con record;
   idx record;
   trg record;
@@ -234,11 +233,7 @@ BEGIN
                             CASE t.name WHEN 'event' THEN 'events' WHEN 'charge' THEN 'charges' ELSE 'statement lines' END,
                             CASE t.key WHEN 'shipment_id' THEN 'the shipments made in' ELSE 'the statements of the period' END,
                             to_char(m, 'YYYY-MM'), t.rel));
-      FOR col IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS description
-                   FROM pg_attribute a
-                  WHERE a.attrelid = t.rel::regclass AND a.attnum > 0 AND NOT a.attisdropped LOOP
-        EXECUTE format('COMMENT ON COLUMN cbl.%I.%I IS %L', part, col.attname, col.description);
-      END LOOP;
+      PERFORM cbl.copy_column_comments(t.rel::regclass, format('cbl.%I', part)::regclass);
       SELECT c.relowner::regrole::text INTO owner FROM pg_class c WHERE c.oid = t.rel::regclass;
       IF owner <> current_user::text THEN
         EXECUTE format('ALTER TABLE cbl.%I OWNER TO %s', part, owner);

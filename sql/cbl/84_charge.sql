@@ -296,16 +296,7 @@ COMMENT ON COLUMN cbl.charge.void_reason IS 'why it was voided; NULL: not voided
 COMMENT ON COLUMN cbl.charge.note IS 'free text';
 COMMENT ON COLUMN cbl.charge.created_at IS 'when the charge was written (a late charge is written after its period)';
 -- its columns are cbl.charge's, with their comments
-DO $$
-DECLARE
-  col record;
-BEGIN
-  FOR col IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS description
-               FROM pg_catalog.pg_attribute a
-              WHERE a.attrelid = 'cbl.charge'::regclass AND a.attnum > 0 AND NOT a.attisdropped LOOP
-    EXECUTE format('COMMENT ON COLUMN cbl.charge_default.%I IS %L', col.attname, col.description);
-  END LOOP;
-END $$;
+SELECT cbl.copy_column_comments('cbl.charge', 'cbl.charge_default');
 SELECT pg_catalog.pg_extension_config_dump('cbl.charge_default', '');
 SELECT pg_catalog.pg_extension_config_dump('cbl.charge_charge_no_seq', '');
 

@@ -190,16 +190,7 @@ COMMENT ON COLUMN cbl.statement_line.charge_nos IS
 COMMENT ON COLUMN cbl.statement_line.period_start IS
   'the period of the statement (cbl.statement.period_start): the month whose partition holds the line';
 -- its columns are cbl.statement_line's, with their comments
-DO $$
-DECLARE
-  col record;
-BEGIN
-  FOR col IN SELECT a.attname, col_description(a.attrelid, a.attnum) AS description
-               FROM pg_catalog.pg_attribute a
-              WHERE a.attrelid = 'cbl.statement_line'::regclass AND a.attnum > 0 AND NOT a.attisdropped LOOP
-    EXECUTE format('COMMENT ON COLUMN cbl.statement_line_default.%I IS %L', col.attname, col.description);
-  END LOOP;
-END $$;
+SELECT cbl.copy_column_comments('cbl.statement_line', 'cbl.statement_line_default');
 SELECT pg_catalog.pg_extension_config_dump('cbl.statement_line_default', '');
 
 ALTER TABLE cbl.settlement_mark
