@@ -13,15 +13,14 @@
 #include <jansson.h>
 
 #include "event_parse.h"
+#include "owned_strings.h"
 
 #define MAX_TEXT_FIELD	200		/* source, event id, references, codes */
 
 struct EventBatch
 {
 	json_t	   *root;
-	char	  **owned;			/* strings from json_dumps, freed at the end */
-	size_t		nowned;
-	size_t		capowned;
+	OwnedStrings owned;			/* strings from json_dumps, freed at the end */
 };
 
 /* ---- timestamps ------------------------------------------------------------ */
@@ -183,9 +182,7 @@ EventBatchFree(EventBatch *batch)
 {
 	if (batch == NULL)
 		return;
-	for (size_t i = 0; i < batch->nowned; i++)
-		free(batch->owned[i]);
-	free(batch->owned);
+	OwnedStringsFree(&batch->owned);
 	json_decref(batch->root);
 	free(batch);
 }
@@ -194,23 +191,7 @@ EventBatchFree(EventBatch *batch)
 static char *
 Own(EventBatch *batch, char *s)
 {
-	if (s == NULL)
-		return NULL;
-	if (batch->nowned == batch->capowned)
-	{
-		size_t		cap = batch->capowned ? batch->capowned * 2 : 64;
-		char	  **grown = realloc(batch->owned, cap * sizeof(char *));
-
-		if (grown == NULL)
-		{
-			free(s);
-			return NULL;
-		}
-		batch->owned = grown;
-		batch->capowned = cap;
-	}
-	batch->owned[batch->nowned++] = s;
-	return s;
+	return OwnedStringsKeep(&batch->owned, s);
 }
 
 static bool

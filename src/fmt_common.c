@@ -15,15 +15,14 @@
 #include <jansson.h>
 
 #include "fmt.h"
+#include "owned_strings.h"
 
 struct FmtBatch
 {
 	FmtEvent   *events;
 	size_t		n;
 	size_t		cap;
-	char	  **owned;
-	size_t		nowned;
-	size_t		capowned;
+	OwnedStrings owned;			/* the events' strings */
 };
 
 FmtBatch *
@@ -37,9 +36,7 @@ FmtBatchFree(FmtBatch *batch)
 {
 	if (batch == NULL)
 		return;
-	for (size_t i = 0; i < batch->nowned; i++)
-		free(batch->owned[i]);
-	free(batch->owned);
+	OwnedStringsFree(&batch->owned);
 	free(batch->events);
 	free(batch);
 }
@@ -82,23 +79,7 @@ FmtAdd(FmtBatch *batch, int position)
 const char *
 FmtOwn(FmtBatch *batch, char *s)
 {
-	if (s == NULL)
-		return NULL;
-	if (batch->nowned == batch->capowned)
-	{
-		size_t		cap = batch->capowned ? batch->capowned * 2 : 64;
-		char	  **grown = realloc(batch->owned, cap * sizeof(char *));
-
-		if (grown == NULL)
-		{
-			free(s);
-			return NULL;
-		}
-		batch->owned = grown;
-		batch->capowned = cap;
-	}
-	batch->owned[batch->nowned++] = s;
-	return s;
+	return OwnedStringsKeep(&batch->owned, s);
 }
 
 const char *
