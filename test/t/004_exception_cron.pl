@@ -8,19 +8,10 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CblTap;
 
-my $node = PostgreSQL::Test::Cluster->new('cron');
-$node->init;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'pg_cron'
-cron.database_name = 'postgres'
-});
-$node->start;
-
-my ($ret, $out, $err) = $node->psql('postgres',
-	"CREATE EXTENSION pg_cron;\nCREATE EXTENSION cbl;");
-is($ret, 0, 'CREATE EXTENSION pg_cron, then cbl') or diag($err);
+my $node = cron_node('cron');
+my ($ret, $out, $err);
 
 my $job_sql = q{SELECT count(*) || ' ' || string_agg(schedule || ' | ' || command || ' | ' || database, ',')
   FROM cron.job WHERE jobname = 'cbl_exception_scan'};

@@ -11,23 +11,10 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use CblTap;
 
-my $node = PostgreSQL::Test::Cluster->new('settle_cron');
-$node->init;
-# pg_cron connects to the database to run a job: through the node's Unix
-# socket directory (the test cluster listens on no TCP address).
-my $socket_dir = $node->host;
-$node->append_conf(
-	'postgresql.conf', qq{
-shared_preload_libraries = 'pg_cron'
-cron.database_name = 'postgres'
-cron.host = '$socket_dir'
-});
-$node->start;
-
-my ($ret, $out, $err) = $node->psql('postgres',
-	"CREATE EXTENSION pg_cron;\nCREATE EXTENSION cbl;");
-is($ret, 0, 'CREATE EXTENSION pg_cron, then cbl') or diag($err);
+my $node = cron_node('settle_cron');
+my ($ret, $out, $err);
 
 # Something to settle: a charge in the month before this one (the job
 # settles the previous month in the billing time zone, UTC here).
