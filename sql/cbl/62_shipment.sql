@@ -484,9 +484,14 @@ CREATE FUNCTION cbl.find_shipments(value text)
 RETURNS TABLE (shipment_id bigint, kind text, stored_value text)
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp AS $$
+  -- The kinds' canonical forms of the value are mostly the same text: probe
+  -- the index once per distinct form (not once per kind), then keep the
+  -- rows whose kind gives that form.
   SELECT l.shipment_id, l.kind, l.value
-    FROM cbl.reference_kinds() k
-    JOIN cbl.reference_lookup l ON l.kind = k.kind AND l.value = cbl.canonical_reference(k.kind, $1)
+    FROM cbl.reference_lookup l
+   WHERE l.value = ANY (ARRAY(SELECT DISTINCT cbl.canonical_reference(k.kind, $1) FROM cbl.reference_kinds() k))
+     AND l.value = cbl.canonical_reference(l.kind, $1)
+     AND EXISTS (SELECT 1 FROM cbl.reference_kinds() k WHERE k.kind = l.kind)
    ORDER BY l.shipment_id, l.kind
 $$;
 COMMENT ON FUNCTION cbl.find_shipments(text) IS
