@@ -1918,3 +1918,44 @@ SET search_path = pg_catalog, pg_temp AS $$
      AND EXISTS (SELECT 1 FROM cbl.reference_kinds() k WHERE k.kind = l.kind)
    ORDER BY l.shipment_id, l.kind
 $$;
+
+-- cbl.v_timeline looks the source of an actual time up only for the steps
+-- that happened.  (CREATE OR REPLACE VIEW resets the view's options.)
+CREATE OR REPLACE VIEW cbl.v_timeline AS
+SELECT s.id AS shipment_id,
+       s.reference,
+       st.position::integer AS position,
+       st.milestone,
+       m.phase,
+       st.required,
+       st.planned,
+       st.estimated,
+       st.actual,
+       -- read only for the steps that happened (a look-up reads the shipment's events)
+       CASE WHEN st.actual_event_key IS NOT NULL THEN
+         (SELECT e.source FROM cbl.event e
+           WHERE e.shipment_id = s.id AND e.event_key = st.actual_event_key
+           ORDER BY e.revision DESC LIMIT 1)
+       END AS actual_source,
+       st.due_at,
+       CASE WHEN st.actual IS NOT NULL THEN coalesce(st.actual > st.due_at, false)
+            ELSE NOT st.ended AND (st.required OR st.planned IS NOT NULL) AND coalesce(now() > st.due_at, false)
+       END AS late
+  FROM cbl.shipment s
+  JOIN cbl.framework f ON f.code = s.framework
+  LEFT JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
+  -- a shipment without events gets its framework's steps from an empty state of the framework
+  CROSS JOIN LATERAL (
+    SELECT t.*,
+           coalesce(t.planned, t.prev_required_actual + t.sla) AS due_at
+      FROM (SELECT st.*,
+                   (array_agg(st.actual) FILTER (WHERE st.required)
+                      OVER (ORDER BY st.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+                     [count(*) FILTER (WHERE st.required)
+                        OVER (ORDER BY st.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)] AS prev_required_actual,
+                   coalesce(bool_or(st.terminal AND st.actual IS NOT NULL) OVER (), false) AS ended
+              FROM cbl.state_steps(CASE WHEN cbl.framework_id(ss.state) IS NOT NULL THEN ss.state
+                                        ELSE f.id::text::cbl.milestone_state END) st) t
+  ) st
+  JOIN cbl.milestone m ON m.code = st.milestone;
+ALTER VIEW cbl.v_timeline SET (security_invoker = true);

@@ -66,9 +66,12 @@ SELECT s.id AS shipment_id,
        st.planned,
        st.estimated,
        st.actual,
-       (SELECT e.source FROM cbl.event e
-         WHERE e.shipment_id = s.id AND e.event_key = st.actual_event_key
-         ORDER BY e.revision DESC LIMIT 1) AS actual_source,
+       -- read only for the steps that happened (a look-up reads the shipment's events)
+       CASE WHEN st.actual_event_key IS NOT NULL THEN
+         (SELECT e.source FROM cbl.event e
+           WHERE e.shipment_id = s.id AND e.event_key = st.actual_event_key
+           ORDER BY e.revision DESC LIMIT 1)
+       END AS actual_source,
        st.due_at,
        CASE WHEN st.actual IS NOT NULL THEN coalesce(st.actual > st.due_at, false)
             ELSE NOT st.ended AND (st.required OR st.planned IS NOT NULL) AND coalesce(now() > st.due_at, false)
