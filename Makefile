@@ -17,7 +17,7 @@ PGFILEDESC = "cbl - cross-border logistics core"
 PARSER_SRCS = src/currency.c src/rounding.c src/amount_parse.c src/hs_code_parse.c src/check_digit.c src/event_parse.c \
 	src/rate_card_parse.c src/rating.c src/duty_parse.c src/wire.c src/milestone_wire.c \
 	src/fmt_common.c src/fmt_dcsa.c src/fmt_x12.c src/fmt_fsu.c src/fmt_onerecord.c \
-	src/recon_parse.c src/owned_strings.c
+	src/recon_parse.c src/owned_strings.c src/json_flat.c
 
 OBJS = \
 	src/cbl.o \
@@ -35,6 +35,7 @@ OBJS = \
 	src/milestone_state.o \
 	src/state_access.o \
 	src/owned_strings.o \
+	src/json_flat.o \
 	src/event_parse.o \
 	src/event_ingest.o \
 	src/ingest_util.o \

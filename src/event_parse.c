@@ -1,11 +1,13 @@
 /*
  * event_parse.c
- *	  Canonical event batches: JSON (jansson) to C fields, element by element.
+ *	  Canonical event batches: JSON (jansson, and a flat scanner in front of
+ *	  it for the common element) to C fields, element by element.
  *
  * Pure C (see event_parse.h).  Every check that can fail for one element
  * writes a reason into that element and moves on.
  */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <jansson.h>
 
 #include "event_parse.h"
+#include "json_flat.h"
 #include "owned_strings.h"
 
 #define MAX_TEXT_FIELD	200		/* source, event id, references, codes */
@@ -207,24 +210,36 @@ Reject(ParsedEvent *ev, const char *fmt, const char *arg)
  * strings, embedded NULs (PostgreSQL text cannot hold them) and overlong ones.
  */
 static bool
-TextField(ParsedEvent *ev, json_t *v, const char *key, bool required, const char **out)
+TextField(ParsedEvent *ev, const FlatValue *v, const char *key, bool required, const char **out)
 {
 	*out = NULL;
-	if (v == NULL || json_is_null(v))
+	if (v->type == FLAT_ABSENT || v->type == FLAT_NULL)
 	{
 		if (required)
 			return Reject(ev, "Field \"%s\" is missing.", key);
 		return true;
 	}
-	if (!json_is_string(v))
+	if (v->type != FLAT_STRING)
 		return Reject(ev, "Field \"%s\" must be a string.", key);
-	if (json_string_length(v) == 0)
+	if (v->len == 0)
 		return Reject(ev, "Field \"%s\" is empty.", key);
-	if (strlen(json_string_value(v)) != json_string_length(v))
+	if (strlen(v->str) != v->len)
 		return Reject(ev, "Field \"%s\" contains a NUL character.", key);
-	if (json_string_length(v) > MAX_TEXT_FIELD)
+	if (v->len > MAX_TEXT_FIELD)
 		return Reject(ev, "Field \"%s\" is longer than 200 characters.", key);
-	*out = json_string_value(v);
+	*out = v->str;
+	return true;
+}
+
+/* A boolean field: absent or null leaves *out false. */
+static bool
+BoolField(ParsedEvent *ev, const FlatValue *v, const char *key, bool *out)
+{
+	if (v->type == FLAT_ABSENT || v->type == FLAT_NULL)
+		return true;
+	if (v->type != FLAT_TRUE && v->type != FLAT_FALSE)
+		return Reject(ev, "Field \"%s\" must be true or false.", key);
+	*out = v->type == FLAT_TRUE;
 	return true;
 }
 
@@ -295,87 +310,37 @@ FieldOf(const char *key)
 }
 
 /*
- * Fill *ev from the element obj.  want_raw: serialise the element into
- * ev->raw for every element (the batch API), or only for rejected ones (the
- * stream: a reject keeps it, an accepted element never needs it).  The
- * strings dumped here (raw, payload) are handed to own(), which keeps them
- * as long as the caller promises; NULL from a dump means out of memory.
+ * Check the fields of one element and fill *ev from them (which must be
+ * zeroed with ok set).  The strings of field[] must live as long as *ev.
+ * A payload that is not null is dumped from the general parser's value
+ * (field->other) and handed to own(), which keeps it as long as the caller
+ * promises; NULL from a dump means out of memory.
  */
 static void
-ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, char *),
-			void *owner)
+CheckFields(const FlatValue *field, ParsedEvent *ev, char *(*own) (void *, char *), void *owner)
 {
-	json_t	   *v;
-	json_t	   *field[N_FIELDS];
-	const char *key;
-	size_t		key_len;
-	const char *unknown = NULL;
-	bool		has_nul = false;
+	const FlatValue *v;
 	const char *text;
 	const char *why;
 
-	memset(ev, 0, sizeof(*ev));
-	ev->ok = true;
-	if (want_raw)
-	{
-		ev->raw = own(owner, json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
-		if (ev->raw == NULL)
-		{
-			Reject(ev, "Out of memory while copying the event%s.", "");
-			return;
-		}
-	}
-	if (!json_is_object(obj))
-	{
-		Reject(ev, "An event must be a JSON object%s.", "");
+	if (!TextField(ev, &field[F_SOURCE], "source", true, &ev->source))
 		return;
-	}
-	/*
-	 * One pass over the fields: a NUL in any value first, then the first
-	 * unknown key.  (A key holding a NUL counts by its text before the NUL,
-	 * and its value is no field's.)
-	 */
-	memset(field, 0, sizeof(field));
-	json_object_keylen_foreach(obj, key, key_len, v)
+	v = &field[F_EVENT_ID];
+	if (v->type == FLAT_INTEGER)
 	{
-		int			k = FieldOf(key);
-
-		has_nul = has_nul || HasNul(v);
-		if (k < 0 && unknown == NULL)
-			unknown = key;
-		else if (k >= 0 && key_len == strlen(key))
-			field[k] = v;
-	}
-	if (has_nul)
-	{
-		Reject(ev, "The event contains a NUL character%s.", "");
-		return;
-	}
-	if (unknown != NULL)
-	{
-		Reject(ev, "Unknown field \"%.100s\"; put extra data in \"payload\".", unknown);
-		return;
-	}
-
-	if (!TextField(ev, field[F_SOURCE], "source", true, &ev->source))
-		return;
-	v = field[F_EVENT_ID];
-	if (json_is_integer(v))
-	{
-		snprintf(ev->event_id_buf, sizeof(ev->event_id_buf), "%" JSON_INTEGER_FORMAT,
-				 json_integer_value(v));
+		snprintf(ev->event_id_buf, sizeof(ev->event_id_buf), "%" PRId64, v->integer);
 		ev->event_id = ev->event_id_buf;
 	}
 	else if (!TextField(ev, v, "event_id", true, &ev->event_id))
 		return;
-	if (!TextField(ev, field[F_SHIPMENT], "shipment", true, &ev->shipment) ||
-		!TextField(ev, field[F_MILESTONE], "milestone", false, &ev->milestone) ||
-		!TextField(ev, field[F_STANDARD], "standard", false, &ev->standard) ||
-		!TextField(ev, field[F_CODE], "code", false, &ev->code) ||
-		!TextField(ev, field[F_VERSION], "version", false, &ev->version) ||
-		!TextField(ev, field[F_QUALIFIER], "qualifier", false, &ev->qualifier) ||
-		!TextField(ev, field[F_LOCATION], "location", false, &ev->location) ||
-		!TextField(ev, field[F_REASON_CODE], "reason_code", false, &ev->reason_code))
+	if (!TextField(ev, &field[F_SHIPMENT], "shipment", true, &ev->shipment) ||
+		!TextField(ev, &field[F_MILESTONE], "milestone", false, &ev->milestone) ||
+		!TextField(ev, &field[F_STANDARD], "standard", false, &ev->standard) ||
+		!TextField(ev, &field[F_CODE], "code", false, &ev->code) ||
+		!TextField(ev, &field[F_VERSION], "version", false, &ev->version) ||
+		!TextField(ev, &field[F_QUALIFIER], "qualifier", false, &ev->qualifier) ||
+		!TextField(ev, &field[F_LOCATION], "location", false, &ev->location) ||
+		!TextField(ev, &field[F_REASON_CODE], "reason_code", false, &ev->reason_code))
 		return;
 	/* neither a milestone nor a code, only a reason code: a reason event */
 	if (ev->milestone == NULL && ev->standard == NULL && ev->code == NULL && ev->reason_code != NULL)
@@ -403,7 +368,7 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 	}
 
 	/* without a classifier, a mapped code takes the one its map row gives */
-	if (!TextField(ev, field[F_CLASSIFIER], "classifier", ev->milestone != NULL, &text))
+	if (!TextField(ev, &field[F_CLASSIFIER], "classifier", ev->milestone != NULL, &text))
 		return;
 	if (text != NULL)
 	{
@@ -419,14 +384,14 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 		}
 	}
 
-	if (!TextField(ev, field[F_OCCURRED_AT], "occurred_at", true, &text))
+	if (!TextField(ev, &field[F_OCCURRED_AT], "occurred_at", true, &text))
 		return;
 	if (!IsoTimestampParse(text, &ev->occurred_at, &why))
 	{
 		Reject(ev, "Field \"occurred_at\": %s", why);
 		return;
 	}
-	if (!TextField(ev, field[F_UPDATED_AT], "updated_at", false, &text))
+	if (!TextField(ev, &field[F_UPDATED_AT], "updated_at", false, &text))
 		return;
 	if (text != NULL)
 	{
@@ -445,34 +410,117 @@ ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, c
 		return;
 	}
 
-	v = field[F_RETRACTED];
-	if (v != NULL && !json_is_null(v))
-	{
-		if (!json_is_boolean(v))
-		{
-			Reject(ev, "Field \"retracted\" must be true or false%s.", "");
-			return;
-		}
-		ev->retracted = json_is_true(v);
-	}
-	v = field[F_PARTIAL];
-	if (v != NULL && !json_is_null(v))
-	{
-		if (!json_is_boolean(v))
-		{
-			Reject(ev, "Field \"partial\" must be true or false%s.", "");
-			return;
-		}
-		ev->partial = json_is_true(v);
-	}
+	if (!BoolField(ev, &field[F_RETRACTED], "retracted", &ev->retracted) ||
+		!BoolField(ev, &field[F_PARTIAL], "partial", &ev->partial))
+		return;
 
-	v = field[F_PAYLOAD];
-	if (v != NULL && !json_is_null(v))
+	v = &field[F_PAYLOAD];
+	if (v->type != FLAT_ABSENT && v->type != FLAT_NULL)
 	{
-		ev->payload = own(owner, json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
+		ev->payload = v->other == NULL ? NULL :
+			own(owner, json_dumps(v->other, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
 		if (ev->payload == NULL)
 			Reject(ev, "Out of memory while copying the event%s.", "");
 	}
+}
+
+/* jansson's value of a field in the scanner's terms; other keeps the value itself. */
+static void
+FieldFromJson(json_t *v, FlatValue *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (v == NULL)
+		return;
+	out->other = v;
+	switch (json_typeof(v))
+	{
+		case JSON_NULL:
+			out->type = FLAT_NULL;
+			break;
+		case JSON_STRING:
+			out->type = FLAT_STRING;
+			out->str = json_string_value(v);
+			out->len = json_string_length(v);
+			break;
+		case JSON_INTEGER:
+			out->type = FLAT_INTEGER;
+			out->integer = (int64_t) json_integer_value(v);
+			break;
+		case JSON_TRUE:
+			out->type = FLAT_TRUE;
+			break;
+		case JSON_FALSE:
+			out->type = FLAT_FALSE;
+			break;
+		default:
+			out->type = FLAT_OTHER;
+			break;
+	}
+}
+
+/*
+ * Fill *ev from the element obj, parsed by jansson.  want_raw: serialise
+ * the element into ev->raw for every element (the batch API), or only for
+ * rejected ones (the stream: a reject keeps it, an accepted element never
+ * needs it).  Dumped strings (raw, payload) go to own() as in CheckFields.
+ */
+static void
+ParseObject(json_t *obj, ParsedEvent *ev, bool want_raw, char *(*own) (void *, char *),
+			void *owner)
+{
+	json_t	   *v;
+	json_t	   *member[N_FIELDS];
+	FlatValue	field[N_FIELDS];
+	const char *key;
+	size_t		key_len;
+	const char *unknown = NULL;
+	bool		has_nul = false;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->ok = true;
+	if (want_raw)
+	{
+		ev->raw = own(owner, json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY));
+		if (ev->raw == NULL)
+		{
+			Reject(ev, "Out of memory while copying the event%s.", "");
+			return;
+		}
+	}
+	if (!json_is_object(obj))
+	{
+		Reject(ev, "An event must be a JSON object%s.", "");
+		return;
+	}
+	/*
+	 * One pass over the fields: a NUL in any value first, then the first
+	 * unknown key.  (A key holding a NUL counts by its text before the NUL,
+	 * and its value is no field's.)
+	 */
+	memset(member, 0, sizeof(member));
+	json_object_keylen_foreach(obj, key, key_len, v)
+	{
+		int			k = FieldOf(key);
+
+		has_nul = has_nul || HasNul(v);
+		if (k < 0 && unknown == NULL)
+			unknown = key;
+		else if (k >= 0 && key_len == strlen(key))
+			member[k] = v;
+	}
+	if (has_nul)
+	{
+		Reject(ev, "The event contains a NUL character%s.", "");
+		return;
+	}
+	if (unknown != NULL)
+	{
+		Reject(ev, "Unknown field \"%.100s\"; put extra data in \"payload\".", unknown);
+		return;
+	}
+	for (int k = 0; k < N_FIELDS; k++)
+		FieldFromJson(member[k], &field[k]);
+	CheckFields(field, ev, own, owner);
 }
 
 static char *
@@ -491,7 +539,9 @@ EventBatchElement(EventBatch *batch, size_t i, ParsedEvent *ev)
 
 /*
  * The stream finds the elements of the top-level array itself (only white
- * space, commas and brackets lie between them) and has jansson parse one
+ * space, commas and brackets lie between them).  An element of the flat
+ * shape nearly every feed sends is read by the scanner of json_flat.h
+ * (FastElement); any other, and every reject, is left to jansson, one
  * element at a time (JSON_DISABLE_EOF_CHECK: it stops after the value and
  * says how many bytes it read).  Whatever jansson allocates for an element
  * comes from an arena that the next element reuses: one reset instead of a
@@ -519,6 +569,7 @@ struct EventStream
 	size_t		count;			/* elements returned so far */
 	bool		done;
 	bool		refused;		/* the text holds a NUL byte */
+	bool		no_fast_path;	/* every element through jansson (for tests) */
 	ArenaBlock *blocks;			/* the first block is reused; others are freed */
 };
 
@@ -527,9 +578,8 @@ struct EventStream
 static EventStream *current_stream;	/* the stream whose arena jansson uses */
 
 static void *
-ArenaAlloc(size_t size)
+ArenaAllocIn(EventStream *s, size_t size)
 {
-	EventStream *s = current_stream;
 	ArenaBlock *b = s->blocks;
 
 	size = (size + 15) & ~(size_t) 15;
@@ -563,6 +613,20 @@ ArenaAlloc(size_t size)
 	}
 	b->used += size;
 	return (char *) b + ARENA_HEADER + b->used - size;
+}
+
+/* jansson's allocator */
+static void *
+ArenaAlloc(size_t size)
+{
+	return ArenaAllocIn(current_stream, size);
+}
+
+/* the flat scanner's */
+static void *
+ArenaAllocFor(void *stream, size_t size)
+{
+	return ArenaAllocIn((EventStream *) stream, size);
 }
 
 static void
@@ -643,9 +707,39 @@ OwnByArena(void *unused, char *s)
 	return s;					/* dumped into the arena: lives until the next element */
 }
 
+void
+EventStreamNoFastPath(EventStream *s)
+{
+	s->no_fast_path = true;
+}
+
+/*
+ * The fast path: the element at text[offset, offset + avail) read by the
+ * flat scanner (json_flat.h) into the arena, when it has the simple shape,
+ * no payload, and passes every check.  false leaves the element to jansson:
+ * the same checks on jansson's reading, and a reject keeps the element as
+ * jansson serialises it.
+ */
+static bool
+FastElement(EventStream *s, size_t offset, size_t avail, ParsedEvent *ev, size_t *consumed)
+{
+	FlatValue	field[N_FIELDS];
+
+	if (s->no_fast_path ||
+		!JsonFlatScan(s->text + offset, avail, known_fields, field, ArenaAllocFor, s, consumed))
+		return false;
+	if (field[F_PAYLOAD].type != FLAT_ABSENT && field[F_PAYLOAD].type != FLAT_NULL)
+		return false;			/* jansson dumps it with sorted keys */
+	memset(ev, 0, sizeof(*ev));
+	ev->ok = true;
+	CheckFields(field, ev, NULL, NULL);
+	return ev->ok;
+}
+
 int
 EventStreamNext(EventStream *s, ParsedEvent *ev, size_t *offset, size_t *length)
 {
+	size_t		consumed;
 	json_malloc_t saved_malloc;
 	json_free_t saved_free;
 	json_error_t error;
@@ -690,6 +784,14 @@ EventStreamNext(EventStream *s, ParsedEvent *ev, size_t *offset, size_t *length)
 		return -1;
 
 	ArenaReset(s, false);
+	if (FastElement(s, s->pos, s->len - s->pos, ev, &consumed))
+	{
+		*offset = s->pos;
+		*length = consumed;
+		s->pos += consumed;
+		s->count++;
+		return 1;
+	}
 	json_get_alloc_funcs(&saved_malloc, &saved_free);
 	current_stream = s;
 	json_set_alloc_funcs(ArenaAlloc, ArenaFree);
@@ -724,9 +826,14 @@ EventStreamAt(EventStream *s, size_t offset, size_t length, ParsedEvent *ev)
 	json_error_t error;
 	json_t	   *obj;
 
+	size_t		consumed;
+
 	if (offset > s->len || length > s->len - offset)
 		return -1;
 	ArenaReset(s, false);
+	/* the whole span, as jansson reads it here without JSON_DISABLE_EOF_CHECK */
+	if (FastElement(s, offset, length, ev, &consumed) && consumed == length)
+		return 1;
 	json_get_alloc_funcs(&saved_malloc, &saved_free);
 	current_stream = s;
 	json_set_alloc_funcs(ArenaAlloc, ArenaFree);

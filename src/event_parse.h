@@ -1,7 +1,8 @@
 /*
  * event_parse.h
  *	  Parse a batch of canonical events (a JSON array) with jansson, element
- *	  by element, into plain C fields.  ParsedEvent is also what the parsers
+ *	  by element, into plain C fields (the stream reads the common flat
+ *	  element with a scanner first: json_flat.h).  ParsedEvent is also what the parsers
  *	  of carrier formats produce: event_ingest.h ingests an array of them.
  *
  * Pure C: no PostgreSQL headers (jansson's json_object() clashes with
@@ -82,6 +83,13 @@ typedef struct EventStream EventStream;
 extern EventStream *EventStreamOpen(const char *text, size_t len);	/* NULL: out of memory */
 extern int	EventStreamNext(EventStream *s, ParsedEvent *out, size_t *offset, size_t *length);
 extern void EventStreamClose(EventStream *s);
+
+/*
+ * Most elements are read by a flat scanner (json_flat.h) and only the rest
+ * by jansson; both give the same ParsedEvent.  This sends every element of
+ * the stream through jansson, so tests can compare the two.
+ */
+extern void EventStreamNoFastPath(EventStream *s);
 
 /* The element at text[offset, offset + length) again, as EventStreamNext gave it: 1, or -1. */
 extern int	EventStreamAt(EventStream *s, size_t offset, size_t length, ParsedEvent *out);

@@ -9,7 +9,10 @@
  * well-formed, or rejected with a reason; the stream (EventStreamNext, what
  * ingest reads, which falls back to EventBatchParse when it gives up) gives
  * the same elements or gives up (-1), never more or other ones, and never
- * reaches the end of a batch that EventBatchParse refuses; nothing leaks
+ * reaches the end of a batch that EventBatchParse refuses; the stream's
+ * fast path (the flat scanner of json_flat.h) gives exactly what the same
+ * stream gives with every element read by jansson: the same elements, at
+ * the same offsets and lengths, field for field; nothing leaks
  * (LeakSanitizer).
  * The same bytes, NUL-terminated, also go to IsoTimestampParse, whose
  * accepted values must fall between years 1 and 9999.
@@ -21,6 +24,60 @@
 #include "event_parse.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool
+SameText(const char *a, const char *b)
+{
+	return (a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0);
+}
+
+/* Every field of two readings of one element. */
+static bool
+SameEvent(const ParsedEvent *a, const ParsedEvent *b)
+{
+	return a->ok == b->ok && strcmp(a->reason, b->reason) == 0 &&
+		SameText(a->source, b->source) && SameText(a->event_id, b->event_id) &&
+		SameText(a->shipment, b->shipment) && SameText(a->milestone, b->milestone) &&
+		SameText(a->standard, b->standard) && SameText(a->code, b->code) &&
+		SameText(a->version, b->version) && SameText(a->qualifier, b->qualifier) &&
+		strcmp(a->classifier, b->classifier) == 0 && a->occurred_at == b->occurred_at &&
+		a->has_updated_at == b->has_updated_at && a->updated_at == b->updated_at &&
+		SameText(a->location, b->location) && SameText(a->reason_code, b->reason_code) &&
+		a->retracted == b->retracted && a->partial == b->partial &&
+		SameText(a->payload, b->payload) && SameText(a->raw, b->raw);
+}
+
+/* The stream with its fast path and the stream through jansson alone agree. */
+static void
+FastPathAgrees(const uint8_t *data, size_t size)
+{
+	EventStream *fast = EventStreamOpen((const char *) data, size);
+	EventStream *slow = EventStreamOpen((const char *) data, size);
+	int			rf,
+				rs;
+
+	EventStreamNoFastPath(slow);
+	do
+	{
+		ParsedEvent fev,
+					sev;
+		size_t		foff = 0,
+					flen = 0,
+					soff = 0,
+					slen = 0;
+
+		rf = EventStreamNext(fast, &fev, &foff, &flen);
+		rs = EventStreamNext(slow, &sev, &soff, &slen);
+		if (rf != rs || (rf == 1 && (foff != soff || flen != slen || !SameEvent(&fev, &sev))))
+			abort();
+		/* and read again at its place, as ingest does for a partition */
+		if (rf == 1 && (EventStreamAt(fast, foff, flen, &fev) != EventStreamAt(slow, soff, slen, &sev) ||
+						!SameEvent(&fev, &sev)))
+			abort();
+	} while (rf == 1);
+	EventStreamClose(fast);
+	EventStreamClose(slow);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,6 +94,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				len,
 				k = 0;
 	int			r;
+
+	FastPathAgrees(data, size);
 
 	/* the stream agrees with the batch, element by element */
 	while ((r = EventStreamNext(stream, &sev, &off, &len)) == 1)
