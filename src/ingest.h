@@ -30,14 +30,20 @@
 /* ---- helpers (ingest_util.c) ---------------------------------------------- */
 
 /* A hash map from byte strings to int. */
+/* One slot: a probe reads one cache line, not four arrays. */
+typedef struct KeyMapEntry
+{
+	const char *key;			/* NULL: an empty slot */
+	uint32		hash;
+	int			len;
+	int			val;
+} KeyMapEntry;
+
 typedef struct KeyMap
 {
 	int			cap;			/* a power of 2 */
 	int			n;
-	uint32	   *hashes;
-	const char **keys;
-	int		   *lens;
-	int		   *vals;
+	KeyMapEntry *slots;
 } KeyMap;
 
 extern void KeyMapInit(KeyMap *m, int expected);

@@ -21,10 +21,9 @@ KeyMapInit(KeyMap *m, int expected)
 		cap *= 2;
 	m->cap = cap;
 	m->n = 0;
-	m->hashes = palloc(cap * sizeof(uint32));
-	m->keys = palloc0(cap * sizeof(char *));
-	m->lens = palloc(cap * sizeof(int));
-	m->vals = palloc(cap * sizeof(int));
+	m->slots = MemoryContextAllocHuge(CurrentMemoryContext, cap * sizeof(KeyMapEntry));
+	for (int i = 0; i < cap; i++)
+		m->slots[i].key = NULL;
 }
 
 static void KeyMapGrow(KeyMap *m);
@@ -37,28 +36,27 @@ int *
 KeyMapSlot(KeyMap *m, const char *key, int len, bool *found)
 {
 	uint32		h;
-	int			i;
+	KeyMapEntry *e;
 
 	if ((m->n + 1) * 2 > m->cap)
 		KeyMapGrow(m);
 	h = hash_bytes((const unsigned char *) key, len);
-	i = h & (m->cap - 1);
-	while (m->keys[i] != NULL)
+	for (e = &m->slots[h & (m->cap - 1)]; e->key != NULL;
+		 e = e + 1 == m->slots + m->cap ? m->slots : e + 1)
 	{
-		if (m->hashes[i] == h && m->lens[i] == len && memcmp(m->keys[i], key, len) == 0)
+		if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
 		{
 			*found = true;
-			return &m->vals[i];
+			return &e->val;
 		}
-		i = (i + 1) & (m->cap - 1);
 	}
-	m->keys[i] = key;
-	m->hashes[i] = h;
-	m->lens[i] = len;
-	m->vals[i] = -1;
+	e->key = key;
+	e->hash = h;
+	e->len = len;
+	e->val = -1;
 	m->n++;
 	*found = false;
-	return &m->vals[i];
+	return &e->val;
 }
 
 /* KeyMapSlot for a key that does not outlive the call: copied if new. */
@@ -69,9 +67,9 @@ KeyMapSlotCopy(KeyMap *m, const char *key, int len, bool *found)
 
 	if (!*found)
 	{
-		int			i = slot - m->vals;
+		KeyMapEntry *e = (KeyMapEntry *) ((char *) slot - offsetof(KeyMapEntry, val));
 
-		m->keys[i] = memcpy(palloc(len + 1), key, len);
+		e->key = memcpy(palloc(len + 1), key, len);
 	}
 	return slot;
 }
@@ -80,14 +78,12 @@ int
 KeyMapGet(const KeyMap *m, const char *key, int len)
 {
 	uint32		h = hash_bytes((const unsigned char *) key, len);
-	int			i = h & (m->cap - 1);
+	const KeyMapEntry *e;
 
-	while (m->keys[i] != NULL)
-	{
-		if (m->hashes[i] == h && m->lens[i] == len && memcmp(m->keys[i], key, len) == 0)
-			return m->vals[i];
-		i = (i + 1) & (m->cap - 1);
-	}
+	for (e = &m->slots[h & (m->cap - 1)]; e->key != NULL;
+		 e = e + 1 == m->slots + m->cap ? m->slots : e + 1)
+		if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
+			return e->val;
 	return -1;
 }
 
@@ -98,16 +94,13 @@ KeyMapGrow(KeyMap *m)
 
 	KeyMapInit(m, old.cap);
 	for (int i = 0; i < old.cap; i++)
-		if (old.keys[i] != NULL)
+		if (old.slots[i].key != NULL)
 		{
 			bool		found;
 
-			*KeyMapSlot(m, old.keys[i], old.lens[i], &found) = old.vals[i];
+			*KeyMapSlot(m, old.slots[i].key, old.slots[i].len, &found) = old.slots[i].val;
 		}
-	pfree(old.hashes);
-	pfree(old.keys);
-	pfree(old.lens);
-	pfree(old.vals);
+	pfree(old.slots);
 }
 
 /* ---- growing lists of int64 ---------------------------------------------- */
