@@ -1727,6 +1727,9 @@ BEGIN
       EXECUTE format('GRANT SELECT (%I) ON TABLE %I.%I TO cbl_reader', c.attname, c.nspname, c.relname);
     END IF;
   END LOOP;
+  -- and the columns read by the functions the views call as the reader
+  -- (the catalog records no dependency of a PL/pgSQL body): cbl.event_sources
+  GRANT SELECT (shipment_id, source, revision, event_key) ON TABLE cbl.event TO cbl_reader;
 
   -- 5. Row-level security and the policies.
   PERFORM cbl.setup_row_security();
@@ -1902,25 +1905,56 @@ BEGIN
   END LOOP;
 END $$;
 
+-- cbl.canonical_reference is C (the same stored forms; every look-up by
+-- reference computes it for every kind).
+CREATE OR REPLACE FUNCTION cbl.canonical_reference(kind text, value text) RETURNS text
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cbl_canonical_reference';
+
 -- cbl.find_shipments probes the look-up index once per distinct canonical
--- form of the value, not once per kind of reference.
+-- form of the value, not once per kind of reference, and is PL/pgSQL so that
+-- its plan is kept for the session.
 CREATE OR REPLACE FUNCTION cbl.find_shipments(value text)
 RETURNS TABLE (shipment_id bigint, kind text, stored_value text)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every
+  -- call (about a millisecond); this plan is kept for the session.
   -- The kinds' canonical forms of the value are mostly the same text: probe
   -- the index once per distinct form (not once per kind), then keep the
   -- rows whose kind gives that form.
+  RETURN QUERY
   SELECT l.shipment_id, l.kind, l.value
     FROM cbl.reference_lookup l
-   WHERE l.value = ANY (ARRAY(SELECT DISTINCT cbl.canonical_reference(k.kind, $1) FROM cbl.reference_kinds() k))
-     AND l.value = cbl.canonical_reference(l.kind, $1)
-     AND EXISTS (SELECT 1 FROM cbl.reference_kinds() k WHERE k.kind = l.kind)
-   ORDER BY l.shipment_id, l.kind
-$$;
+   WHERE l.value = ANY (ARRAY(SELECT DISTINCT cbl.canonical_reference(k.kind, find_shipments.value)
+                                FROM cbl.reference_kinds() k))
+     -- NULL for a kind cbl does not know: such rows never match
+     AND l.value = cbl.canonical_reference(l.kind, find_shipments.value)
+   ORDER BY l.shipment_id, l.kind;
+END $$;
 
--- cbl.v_timeline looks the source of an actual time up only for the steps
--- that happened.  (CREATE OR REPLACE VIEW resets the view's options.)
+-- Who reported each event of a shipment, for v_timeline.  PL/pgSQL with a
+-- generic plan: the shipment id is a parameter known when the plan starts,
+-- so only the shipment's partition of cbl.event is opened (a lateral join in
+-- the view would open every partition's index on every call).
+CREATE FUNCTION cbl.event_sources(shipment_id bigint, OUT event_keys bigint[], OUT sources text[])
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  SELECT array_agg(e.event_key ORDER BY e.event_key, e.revision DESC),
+         array_agg(e.source ORDER BY e.event_key, e.revision DESC)
+    INTO event_keys, sources
+    FROM cbl.event e
+   WHERE e.shipment_id = event_sources.shipment_id;
+END $$;
+COMMENT ON FUNCTION cbl.event_sources(bigint) IS
+  'the event keys of a shipment''s events and, at the same place, the source of each (newest revision first): who supplied a time the milestone state records by event key';
+
+-- cbl.v_timeline reads each shipment's events once for the sources of its
+-- actual times, not once per step, through cbl.event_sources.  (CREATE OR
+-- REPLACE VIEW resets the view's options.)
 CREATE OR REPLACE VIEW cbl.v_timeline AS
 SELECT s.id AS shipment_id,
        s.reference,
@@ -1931,12 +1965,7 @@ SELECT s.id AS shipment_id,
        st.planned,
        st.estimated,
        st.actual,
-       -- read only for the steps that happened (a look-up reads the shipment's events)
-       CASE WHEN st.actual_event_key IS NOT NULL THEN
-         (SELECT e.source FROM cbl.event e
-           WHERE e.shipment_id = s.id AND e.event_key = st.actual_event_key
-           ORDER BY e.revision DESC LIMIT 1)
-       END AS actual_source,
+       ev.sources[array_position(ev.event_keys, st.actual_event_key)] AS actual_source,
        st.due_at,
        CASE WHEN st.actual IS NOT NULL THEN coalesce(st.actual > st.due_at, false)
             ELSE NOT st.ended AND (st.required OR st.planned IS NOT NULL) AND coalesce(now() > st.due_at, false)
@@ -1944,6 +1973,8 @@ SELECT s.id AS shipment_id,
   FROM cbl.shipment s
   JOIN cbl.framework f ON f.code = s.framework
   LEFT JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
+  -- who reported each event: the shipment's events read once, not once per step
+  CROSS JOIN LATERAL cbl.event_sources(s.id) ev
   -- a shipment without events gets its framework's steps from an empty state of the framework
   CROSS JOIN LATERAL (
     SELECT t.*,

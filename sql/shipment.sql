@@ -71,6 +71,45 @@ SELECT k, v, cbl.canonical_reference(k, v) AS canonical
                ('hawb', '  HAM-0001 '), ('reference', '   '),
                ('bl', 'maeu241234567'), ('passport', 'X1')) AS t(k, v);
 SELECT cbl.canonical_reference('tracking', E'\t1Z999AA10123456784\r\n') = '1Z999AA10123456784' AS trims_tabs_and_newlines;
+-- It is C; it gives what its definition in SQL gives (the one of 0.1.0,
+-- below), for every kind and unknown ones, over valid and broken
+-- identifiers in every input form.
+CREATE FUNCTION pg_temp.canonical_reference_sql(kind text, value text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+DECLARE
+  v text := btrim(value, E' \t\r\n');
+BEGIN
+  CASE kind
+    WHEN 'awb' THEN RETURN CASE WHEN cbl.is_valid_awb(v) THEN v::cbl.awb::text END;
+    WHEN 'container' THEN RETURN CASE WHEN cbl.is_valid_container_no(v) THEN v::cbl.container_no::text END;
+    WHEN 's10' THEN RETURN CASE WHEN cbl.is_valid_s10(v) THEN v::cbl.s10::text END;
+    WHEN 'reference', 'hawb', 'bl', 'hbl', 'booking', 'tracking', 'customer_ref', 'other' THEN RETURN NULLIF(v, '');
+    ELSE RETURN NULL;
+  END CASE;
+END $$;
+WITH v(value) AS (
+  SELECT w || x || w2
+    FROM (SELECT '176' || lpad((n * 7919 % 10000000)::text, 7, '0') || ((n * 7919 % 10000000) % 7 + n % 2)::text
+            FROM generate_series(1, 300) n
+          UNION ALL SELECT '176-' || lpad((n * 104729 % 10000000)::text, 7, '0') || ((n * 104729 % 10000000) % 7)::text
+            FROM generate_series(1, 100) n
+          UNION ALL SELECT x FROM unnest(ARRAY['csqu 305438 3', 'CSQU3054383', 'CSQU3054384', 'msku9023147',
+                                               'rr123456785cn', 'RR 123456785 CN', 'RR123456789CN', 'EE123456785US',
+                                               '', ' ', 'HAM-0001', 'x', E'a\tb', '1Z999AA10123456784',
+                                               '17612345675', '176 12345675', '000-00000000', 'ÄÖÜ-1']) x
+          UNION ALL SELECT substr('CSQU3054383RR123456785CN176123456750', n, m)
+            FROM generate_series(1, 30) n, generate_series(1, 13) m) t(x),
+         unnest(ARRAY['', ' ', E'\t', E'\r\n ']) w, unnest(ARRAY['', ' ', E'\n']) w2
+), k(kind) AS (
+  SELECT kind FROM cbl.reference_kinds() UNION ALL VALUES ('passport'), (''), ('AWB')
+)
+SELECT count(*) AS compared,
+       count(*) FILTER (WHERE cbl.canonical_reference(k.kind, v.value) IS NOT NULL) AS with_a_form,
+       count(*) FILTER (WHERE k.kind IN ('awb', 'container', 's10')
+                          AND cbl.canonical_reference(k.kind, v.value) IS NOT NULL) AS identifiers,
+       count(*) FILTER (WHERE cbl.canonical_reference(k.kind, v.value)
+                              IS DISTINCT FROM pg_temp.canonical_reference_sql(k.kind, v.value)) AS different
+  FROM v, k;
 SELECT * FROM cbl.reference_kinds();
 -- The unique index covers exactly the kinds that identify one shipment.
 SELECT pg_get_indexdef('cbl.reference_lookup_identifies_one_key'::regclass);

@@ -449,3 +449,57 @@ S10ValidatePacked(int64_t v, ParseError *err)
 	return ValidatePacked(v, "an S10 item identifier", S10_PACKED_LIMIT,
 						  S10Format, S10Parse, err);
 }
+
+/* ---- shipment references ---------------------------------------------------- */
+
+RefKind
+ReferenceKindOf(const char *kind, size_t len)
+{
+	static const char *const plain_kinds[] = {
+		"reference", "hawb", "bl", "hbl", "booking", "tracking", "customer_ref", "other", NULL
+	};
+
+#define IS(s) (len == strlen(s) && memcmp(kind, s, len) == 0)
+	if (IS("awb"))
+		return REF_AWB;
+	if (IS("container"))
+		return REF_CONTAINER;
+	if (IS("s10"))
+		return REF_S10;
+	for (int k = 0; plain_kinds[k] != NULL; k++)
+		if (IS(plain_kinds[k]))
+			return REF_PLAIN;
+#undef IS
+	return REF_OTHER;
+}
+
+const char *
+ReferenceCanonical(RefKind kind, const char *trimmed, char *buf)
+{
+	bool		(*parse) (const char *, int64_t *, ParseError *);
+	int			(*format) (int64_t, char *, size_t);
+	int64_t		v;
+
+	switch (kind)
+	{
+		case REF_PLAIN:
+			return trimmed[0] ? trimmed : NULL;
+		case REF_AWB:
+			parse = AwbParse;
+			format = AwbFormat;
+			break;
+		case REF_CONTAINER:
+			parse = ContainerNoParse;
+			format = ContainerNoFormat;
+			break;
+		case REF_S10:
+			parse = S10Parse;
+			format = S10Format;
+			break;
+		default:
+			return NULL;
+	}
+	if (!parse(trimmed, &v, NULL) || format(v, buf, REF_CANONICAL_LEN) < 0)
+		return NULL;
+	return buf;
+}

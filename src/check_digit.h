@@ -71,4 +71,29 @@ extern int	AwbCheckDigit(const char *serial7);
 extern int	ContainerNoCheckDigit(const char *first10);
 extern int	S10CheckDigit(const char *serial8);
 
+/*
+ * Shipment references (cbl.reference_kinds()) by how their stored form is
+ * made: the three identifiers in canonical text, the other known kinds as
+ * trimmed text.  One definition for cbl.canonical_reference and ingest.
+ */
+typedef enum RefKind
+{
+	REF_OTHER,					/* not a kind cbl knows: no stored form */
+	REF_PLAIN,					/* reference, hawb, bl, hbl, booking, tracking, customer_ref, other */
+	REF_AWB,
+	REF_CONTAINER,
+	REF_S10
+} RefKind;
+
+extern RefKind ReferenceKindOf(const char *kind, size_t len);
+
+/*
+ * cbl.canonical_reference(kind, value) of a value already trimmed of
+ * spaces, tabs and line ends: the stored form, in buf (REF_CANONICAL_LEN
+ * bytes) for the identifiers or value itself otherwise; NULL when the value
+ * is empty or not valid as that kind.
+ */
+#define REF_CANONICAL_LEN 16
+extern const char *ReferenceCanonical(RefKind kind, const char *trimmed, char *buf);
+
 #endif							/* CBL_CHECK_DIGIT_H */

@@ -369,52 +369,21 @@ RefFormsOf(RefForms *f, const char *ref)
 	}
 }
 
-/* The kinds of reference cbl.canonical_reference knows. */
-typedef enum RefKind
-{
-	KIND_OTHER,					/* none of these: no canonical form */
-	KIND_PLAIN,					/* reference, hawb, bl, hbl, booking, tracking, customer_ref, other */
-	KIND_AWB,
-	KIND_CONTAINER,
-	KIND_S10
-} RefKind;
-
-static RefKind
-KindOf(const char *kind, int len)
-{
-	static const char *const plain_kinds[] = {
-		"reference", "hawb", "bl", "hbl", "booking", "tracking", "customer_ref", "other", NULL
-	};
-
-#define IS(s) (len == (int) strlen(s) && memcmp(kind, s, len) == 0)
-	if (IS("awb"))
-		return KIND_AWB;
-	if (IS("container"))
-		return KIND_CONTAINER;
-	if (IS("s10"))
-		return KIND_S10;
-	for (int k = 0; plain_kinds[k] != NULL; k++)
-		if (IS(plain_kinds[k]))
-			return KIND_PLAIN;
-#undef IS
-	return KIND_OTHER;
-}
-
 /* What cbl.canonical_reference(kind, ref) gives, from the forms. */
 static const char *
 CanonicalFor(const RefForms *f, RefKind kind)
 {
 	switch (kind)
 	{
-		case KIND_AWB:
+		case REF_AWB:
 			return f->awb;
-		case KIND_CONTAINER:
+		case REF_CONTAINER:
 			return f->container;
-		case KIND_S10:
+		case REF_S10:
 			return f->s10;
-		case KIND_PLAIN:
+		case REF_PLAIN:
 			return f->plain;
-		case KIND_OTHER:
+		case REF_OTHER:
 			break;
 	}
 	return NULL;
@@ -564,7 +533,7 @@ ResolveShipments(Ingest *in, Chunk *c)
 					cap *= 2;
 					rows = repalloc_huge(rows, cap * sizeof(LookupRow));
 				}
-				rows[nrows].kind = KindOf(VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind));
+				rows[nrows].kind = ReferenceKindOf(VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind));
 				rows[nrows].shipment_id = DatumGetInt64(itup[2]);
 				rows[nrows].next = *slot;
 				*slot = nrows++;

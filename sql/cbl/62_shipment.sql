@@ -59,24 +59,8 @@ COMMENT ON FUNCTION cbl.reference_kinds() IS
   'the kinds of shipment reference, whether a value of that kind identifies one shipment only, and what it is';
 
 CREATE FUNCTION cbl.canonical_reference(kind text, value text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  v text := btrim(value, E' \t\r\n');
-BEGIN
-  CASE kind
-    WHEN 'awb' THEN
-      RETURN CASE WHEN cbl.is_valid_awb(v) THEN v::cbl.awb::text END;
-    WHEN 'container' THEN
-      RETURN CASE WHEN cbl.is_valid_container_no(v) THEN v::cbl.container_no::text END;
-    WHEN 's10' THEN
-      RETURN CASE WHEN cbl.is_valid_s10(v) THEN v::cbl.s10::text END;
-    WHEN 'reference', 'hawb', 'bl', 'hbl', 'booking', 'tracking', 'customer_ref', 'other' THEN
-      RETURN NULLIF(v, '');
-    ELSE
-      RETURN NULL;
-  END CASE;
-END $$;
+LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'cbl_canonical_reference';
 COMMENT ON FUNCTION cbl.canonical_reference(text, text) IS
   'the stored form of a reference of a kind: canonical text for awb, container and s10 (check digit verified), trimmed text otherwise; NULL if not valid';
 
@@ -482,18 +466,23 @@ REVOKE ALL ON FUNCTION cbl.create_shipment(text, text, text, text, text, text, t
 -- Every shipment a value is a reference of, whatever its kind.
 CREATE FUNCTION cbl.find_shipments(value text)
 RETURNS TABLE (shipment_id bigint, kind text, stored_value text)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every
+  -- call (about a millisecond); this plan is kept for the session.
   -- The kinds' canonical forms of the value are mostly the same text: probe
   -- the index once per distinct form (not once per kind), then keep the
   -- rows whose kind gives that form.
+  RETURN QUERY
   SELECT l.shipment_id, l.kind, l.value
     FROM cbl.reference_lookup l
-   WHERE l.value = ANY (ARRAY(SELECT DISTINCT cbl.canonical_reference(k.kind, $1) FROM cbl.reference_kinds() k))
-     AND l.value = cbl.canonical_reference(l.kind, $1)
-     AND EXISTS (SELECT 1 FROM cbl.reference_kinds() k WHERE k.kind = l.kind)
-   ORDER BY l.shipment_id, l.kind
-$$;
+   WHERE l.value = ANY (ARRAY(SELECT DISTINCT cbl.canonical_reference(k.kind, find_shipments.value)
+                                FROM cbl.reference_kinds() k))
+     -- NULL for a kind cbl does not know: such rows never match
+     AND l.value = cbl.canonical_reference(l.kind, find_shipments.value)
+   ORDER BY l.shipment_id, l.kind;
+END $$;
 COMMENT ON FUNCTION cbl.find_shipments(text) IS
   'every shipment that has the value as a reference of any kind (awb, container and s10 input is normalised), with the kind and the stored form';
 

@@ -56,6 +56,24 @@ COMMENT ON COLUMN cbl.v_shipment_status.open_exceptions IS 'number of open excep
 COMMENT ON COLUMN cbl.v_shipment_status.state_changed_at IS
   'when the milestone state last changed (an event arrived that changed it); NULL if no event has arrived';
 
+-- Who reported each event of a shipment, for v_timeline.  PL/pgSQL with a
+-- generic plan: the shipment id is a parameter known when the plan starts,
+-- so only the shipment's partition of cbl.event is opened (a lateral join in
+-- the view would open every partition's index on every call).
+CREATE FUNCTION cbl.event_sources(shipment_id bigint, OUT event_keys bigint[], OUT sources text[])
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  SELECT array_agg(e.event_key ORDER BY e.event_key, e.revision DESC),
+         array_agg(e.source ORDER BY e.event_key, e.revision DESC)
+    INTO event_keys, sources
+    FROM cbl.event e
+   WHERE e.shipment_id = event_sources.shipment_id;
+END $$;
+COMMENT ON FUNCTION cbl.event_sources(bigint) IS
+  'the event keys of a shipment''s events and, at the same place, the source of each (newest revision first): who supplied a time the milestone state records by event key';
+
 CREATE VIEW cbl.v_timeline AS
 SELECT s.id AS shipment_id,
        s.reference,
@@ -66,12 +84,7 @@ SELECT s.id AS shipment_id,
        st.planned,
        st.estimated,
        st.actual,
-       -- read only for the steps that happened (a look-up reads the shipment's events)
-       CASE WHEN st.actual_event_key IS NOT NULL THEN
-         (SELECT e.source FROM cbl.event e
-           WHERE e.shipment_id = s.id AND e.event_key = st.actual_event_key
-           ORDER BY e.revision DESC LIMIT 1)
-       END AS actual_source,
+       ev.sources[array_position(ev.event_keys, st.actual_event_key)] AS actual_source,
        st.due_at,
        CASE WHEN st.actual IS NOT NULL THEN coalesce(st.actual > st.due_at, false)
             ELSE NOT st.ended AND (st.required OR st.planned IS NOT NULL) AND coalesce(now() > st.due_at, false)
@@ -79,6 +92,8 @@ SELECT s.id AS shipment_id,
   FROM cbl.shipment s
   JOIN cbl.framework f ON f.code = s.framework
   LEFT JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
+  -- who reported each event: the shipment's events read once, not once per step
+  CROSS JOIN LATERAL cbl.event_sources(s.id) ev
   -- a shipment without events gets its framework's steps from an empty state of the framework
   CROSS JOIN LATERAL (
     SELECT t.*,
