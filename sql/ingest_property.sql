@@ -56,7 +56,7 @@ SELECT h, d, report, row_number() OVER (PARTITION BY h, d ORDER BY sort_key) AS 
          WHERE copy = 1 OR d.d = 3) t;
 
 SELECT count(cbl.create_shipment(format('PROP-%s-%s', h, d), 'express_parcel', 'PROP'))
-  FROM generate_series(1, 40) h, generate_series(1, 5) d;
+  FROM generate_series(1, 40) h, generate_series(1, 6) d;
 
 -- Ingest: deliveries 1-3 in batches of 1 to 7 reports, 4 in one batch, 5 one by one.
 SELECT sum((r).accepted) AS accepted, sum((r).duplicate) AS duplicate, sum((r).updated) AS updated,
@@ -65,6 +65,26 @@ SELECT sum((r).accepted) AS accepted, sum((r).duplicate) AS duplicate, sum((r).u
           FROM delivery
          GROUP BY h, d, CASE d WHEN 4 THEN 0 WHEN 5 THEN seq ELSE (seq - 1) / (1 + (h % 7)) END
          ORDER BY h, d, min(seq)) t;
+
+-- Delivery 6: delivery 1's reports, batched the same, as text in which
+-- every element holds an escape (\u0050, the P of the shipment reference):
+-- jansson reads each of them, where the flat scanner read delivery 1's.
+SELECT sum((r).accepted) AS accepted, sum((r).rejected) AS rejected
+  FROM (SELECT cbl.ingest_events(replace(jsonb_agg(report || jsonb_build_object('shipment', format('PROP-%s-6', h))
+                                                   ORDER BY seq)::text, '"PROP-', '"\u0050ROP-')) AS r
+          FROM delivery
+         WHERE d = 1
+         GROUP BY h, (seq - 1) / (1 + (h % 7))
+         ORDER BY h, min(seq)) t;
+-- Both readings stored the same revisions, content hashes and event keys.
+SELECT count(*) AS histories_read_differently FROM (
+  SELECT split_part(s.reference, '-', 2) AS h,
+         count(DISTINCT (SELECT string_agg(format('%s/%s/%s/%s/%s', e.source, e.event_id, e.revision, e.content_hash, e.event_key),
+                                           ';' ORDER BY e.source, e.event_id, e.revision)
+                           FROM cbl.event e WHERE e.shipment_id = s.id)) AS variants
+    FROM cbl.shipment s
+   WHERE s.reference LIKE 'PROP-%-1' OR s.reference LIKE 'PROP-%-6'
+   GROUP BY 1) t WHERE variants <> 1;
 
 -- Every delivery of a history ends in the same state ...
 SELECT count(*) AS histories_with_differing_states FROM (
