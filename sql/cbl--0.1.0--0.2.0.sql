@@ -1729,7 +1729,7 @@ BEGIN
   END LOOP;
   -- and the columns read by the functions the views call as the reader
   -- (the catalog records no dependency of a PL/pgSQL body): cbl.event_sources
-  GRANT SELECT (shipment_id, source, revision, event_key) ON TABLE cbl.event TO cbl_reader;
+  GRANT SELECT (shipment_id, source, event_id) ON TABLE cbl.event TO cbl_reader;
 
   -- 5. Row-level security and the policies.
   PERFORM cbl.setup_row_security();
@@ -1937,20 +1937,24 @@ END $$;
 -- Who reported each event of a shipment, for v_timeline.  PL/pgSQL with a
 -- generic plan: the shipment id is a parameter known when the plan starts,
 -- so only the shipment's partition of cbl.event is opened (a lateral join in
--- the view would open every partition's index on every call).
+-- the view would open every partition's index on every call).  It reads
+-- the primary key only (an index-only scan once vacuum has marked the
+-- pages visible): the event key is the hash of (source, event_id) that
+-- ingest computes, and the source is the same in every revision.
 CREATE FUNCTION cbl.event_sources(shipment_id bigint, OUT event_keys bigint[], OUT sources text[])
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-  SELECT array_agg(e.event_key ORDER BY e.event_key, e.revision DESC),
-         array_agg(e.source ORDER BY e.event_key, e.revision DESC)
+  SELECT array_agg(hashtextextended(e.source || E'\x1f' || e.event_id, 0) ORDER BY e.source, e.event_id),
+         array_agg(e.source ORDER BY e.source, e.event_id)
     INTO event_keys, sources
-    FROM cbl.event e
-   WHERE e.shipment_id = event_sources.shipment_id;
+    FROM (SELECT DISTINCT e.source, e.event_id
+            FROM cbl.event e
+           WHERE e.shipment_id = event_sources.shipment_id) e;
 END $$;
 COMMENT ON FUNCTION cbl.event_sources(bigint) IS
-  'the event keys of a shipment''s events and, at the same place, the source of each (newest revision first): who supplied a time the milestone state records by event key';
+  'the event keys of a shipment''s events and, at the same place, the source of each: who supplied a time the milestone state records by event key';
 
 -- cbl.v_timeline reads each shipment's events once for the sources of its
 -- actual times, not once per step, through cbl.event_sources.  (CREATE OR

@@ -117,6 +117,10 @@ SELECT count(*) AS states_not_as_expected FROM cbl.shipment s
        JOIN cbl.milestone m ON m.code = x.milestone
        LEFT JOIN cbl.source src ON src.code = x.source
       WHERE NOT x.retracted), '0');
+-- Every stored event key is the hash of (source, event_id) that
+-- cbl.event_sources (v_timeline's actual_source) computes from the key columns.
+SELECT count(*) AS events, count(*) FILTER (WHERE e.event_key <> hashtextextended(e.source || E'\x1f' || e.event_id, 0)) AS other_keys
+  FROM cbl.event e;
 -- Nothing was rejected or left pending.
 SELECT (SELECT count(*) FROM cbl.event_reject) AS rejects, (SELECT count(*) FROM cbl.event_pending) AS pending;
 

@@ -538,7 +538,7 @@ BEGIN
   END LOOP;
   -- and the columns read by the functions the views call as the reader
   -- (the catalog records no dependency of a PL/pgSQL body): cbl.event_sources
-  GRANT SELECT (shipment_id, source, revision, event_key) ON TABLE cbl.event TO cbl_reader;
+  GRANT SELECT (shipment_id, source, event_id) ON TABLE cbl.event TO cbl_reader;
 
   -- 5. Row-level security and the policies.
   PERFORM cbl.setup_row_security();
