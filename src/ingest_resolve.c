@@ -314,16 +314,14 @@ Trimmed(const char *s, const char *chars)
 	return pnstrdup(p, end - p);
 }
 
+/* The stored form of s as one of the identifier kinds (check_digit.h), or NULL. */
 static const char *
-IdentForm(const char *s, bool (*parse) (const char *, int64_t *, ParseError *),
-		  int (*format) (int64_t, char *, size_t))
+IdentForm(const char *s, RefKind kind)
 {
-	int64_t		v;
-	char		buf[32];
+	char		buf[REF_CANONICAL_LEN];
+	const char *form = ReferenceCanonical(kind, s, buf);
 
-	if (!parse(s, &v, NULL) || format(v, buf, sizeof(buf)) < 0)
-		return NULL;
-	return pstrdup(buf);
+	return form ? pstrdup(form) : NULL;
 }
 
 /*
@@ -341,9 +339,9 @@ RefFormsOf(RefForms *f, const char *ref)
 
 	f->ref = ref;
 	f->plain = trimmed[0] ? trimmed : NULL;
-	f->awb = IdentForm(trimmed, AwbParse, AwbFormat);
-	f->container = IdentForm(trimmed, ContainerNoParse, ContainerNoFormat);
-	f->s10 = IdentForm(trimmed, S10Parse, S10Format);
+	f->awb = IdentForm(trimmed, REF_AWB);
+	f->container = IdentForm(trimmed, REF_CONTAINER);
+	f->s10 = IdentForm(trimmed, REF_S10);
 	cand[0] = Trimmed(ref, " ");
 	if (trimmed == ref)
 	{
@@ -353,9 +351,9 @@ RefFormsOf(RefForms *f, const char *ref)
 	}
 	else
 	{
-		cand[1] = IdentForm(ref, AwbParse, AwbFormat);
-		cand[2] = IdentForm(ref, ContainerNoParse, ContainerNoFormat);
-		cand[3] = IdentForm(ref, S10Parse, S10Format);
+		cand[1] = IdentForm(ref, REF_AWB);
+		cand[2] = IdentForm(ref, REF_CONTAINER);
+		cand[3] = IdentForm(ref, REF_S10);
 	}
 	memset(f->cand, 0, sizeof(f->cand));
 	for (int j = 0; j < 4; j++)
