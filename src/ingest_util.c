@@ -28,12 +28,9 @@ KeyMapInit(KeyMap *m, int expected)
 
 static void KeyMapGrow(KeyMap *m);
 
-/*
- * The value slot of key (which must outlive the map); *found says whether
- * it was there.  A new slot holds -1.
- */
-int *
-KeyMapSlot(KeyMap *m, const char *key, int len, bool *found)
+/* The entry of key, new (value -1) unless *found. */
+static KeyMapEntry *
+KeyMapEntryOf(KeyMap *m, const char *key, int len, bool *found)
 {
 	uint32		h;
 	KeyMapEntry *e;
@@ -47,7 +44,7 @@ KeyMapSlot(KeyMap *m, const char *key, int len, bool *found)
 		if (e->hash == h && e->len == len && memcmp(e->key, key, len) == 0)
 		{
 			*found = true;
-			return &e->val;
+			return e;
 		}
 	}
 	e->key = key;
@@ -56,22 +53,28 @@ KeyMapSlot(KeyMap *m, const char *key, int len, bool *found)
 	e->val = -1;
 	m->n++;
 	*found = false;
-	return &e->val;
+	return e;
+}
+
+/*
+ * The value slot of key (which must outlive the map); *found says whether
+ * it was there.  A new slot holds -1.
+ */
+int *
+KeyMapSlot(KeyMap *m, const char *key, int len, bool *found)
+{
+	return &KeyMapEntryOf(m, key, len, found)->val;
 }
 
 /* KeyMapSlot for a key that does not outlive the call: copied if new. */
 int *
 KeyMapSlotCopy(KeyMap *m, const char *key, int len, bool *found)
 {
-	int		   *slot = KeyMapSlot(m, key, len, found);
+	KeyMapEntry *e = KeyMapEntryOf(m, key, len, found);
 
 	if (!*found)
-	{
-		KeyMapEntry *e = (KeyMapEntry *) ((char *) slot - offsetof(KeyMapEntry, val));
-
 		e->key = memcpy(palloc(len + 1), key, len);
-	}
-	return slot;
+	return &e->val;
 }
 
 int
