@@ -47,7 +47,12 @@
 #              the first, in four forms: cbl.v_shipment_status by reference;
 #              the same by tracking number through cbl.find_shipment; the
 #              same through cbl.reference_lookup; cbl.v_timeline through
-#              cbl.reference_lookup
+#              cbl.reference_lookup; in two passes, each form and pass on
+#              its own shipments: 'cold', right after settlement, and
+#              'cached', after pg_prewarm has read the look-ups' hot set
+#              (the shipments, their state, the look-up and event keys)
+#              into the page cache, as a machine whose RAM holds it would
+#              have it (scale_data.sql, bench_scale.prewarm)
 #
 # The report (scale_report.sql) prints, per step and size: rows, seconds,
 # microseconds per row and its ratio to the first size (target: within 1.5x

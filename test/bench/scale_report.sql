@@ -40,17 +40,25 @@ SELECT 'Note: "> " marks a query cancelled at BENCH_SCALE_QUERY_LIMIT: it took l
 \pset tuples_only off
 
 \echo 'Status of one shipment: executor ms from EXPLAIN (ANALYZE, BUFFERS), over the samples'
-SELECT l.query, to_char(z.size, 'FM999G999G999') AS size, count(*) AS samples,
+\echo '(cold: right after settlement; cached: after bench_scale.prewarm() read the hot set into the page cache)'
+SELECT l.query, l.cache, to_char(z.size, 'FM999G999G999') AS size, count(*) AS samples,
        to_char(percentile_cont(0.5) WITHIN GROUP (ORDER BY l.ms), 'FM990.000') AS "median ms",
        to_char(max(l.ms), 'FM990.000') AS "max ms",
        to_char(percentile_cont(0.5) WITHIN GROUP (ORDER BY l.planning_ms), 'FM990.000') AS "median planning ms",
        to_char(avg(l.hit + l.read), 'FM99990.0') AS "buffers",
-       to_char(sum(l.read), 'FM999990') AS "read",
+       to_char(avg(l.read), 'FM99990.0') AS "read",
        (SELECT string_agg(DISTINCT x, ', ') FROM bench_scale.lookup l2, unnest(l2.indexes) x
-         WHERE l2.step = l.step AND l2.query = l.query) AS "indexes in the plans"
+         WHERE l2.step = l.step AND l2.query = l.query AND l2.cache = l.cache) AS "indexes in the plans"
   FROM bench_scale.lookup l JOIN bench_scale.step_size z USING (step)
- GROUP BY l.query, l.step, z.size
- ORDER BY l.query, l.step;
+ GROUP BY l.query, l.cache, l.step, z.size
+ ORDER BY l.query, l.cache DESC, l.step;
+
+\echo 'The hot set the cached pass read first (bench_scale.prewarm)'
+SELECT to_char(z.size, 'FM999G999G999') AS size, w.relations,
+       pg_size_pretty(w.bytes) AS bytes, round(w.bytes::numeric / z.size) AS "bytes/shipment",
+       to_char(w.seconds, 'FM99990.0') AS seconds
+  FROM bench_scale.prewarm w JOIN bench_scale.step_size z USING (step)
+ ORDER BY w.step;
 
 \echo 'Targets'
 WITH r AS (
@@ -64,13 +72,12 @@ SELECT 'µs/row of ' || r.what || ' at ' || to_char(r.last_size, 'FM999G999G999'
        CASE WHEN r.timeout THEN 'MISS?' WHEN r.last_us <= 1.5 * r.first_us THEN 'PASS' ELSE 'MISS' END AS result
   FROM r
 UNION ALL
-SELECT l.query || ': every median and max < 1 ms',
+SELECT m.query || ', ' || m.cache || ': every median and max < 1 ms',
        'worst median ' || to_char(max(m.median), 'FM990.000') || ' ms, worst max ' || to_char(max(m.mx), 'FM990.000') || ' ms',
        CASE WHEN max(m.mx) < 1 THEN 'PASS' WHEN max(m.median) < 1 THEN 'MISS (max)' ELSE 'MISS' END
-  FROM (SELECT query, step, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS median, max(ms) AS mx
-          FROM bench_scale.lookup GROUP BY query, step) m
-  JOIN (SELECT DISTINCT query FROM bench_scale.lookup) l USING (query)
- GROUP BY l.query
+  FROM (SELECT query, cache, step, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS median, max(ms) AS mx
+          FROM bench_scale.lookup GROUP BY query, cache, step) m
+ GROUP BY m.query, m.cache
  ORDER BY 1;
 
 -- Index scans per phase, summed over all steps: differences between the
