@@ -255,6 +255,16 @@ HashField(StringInfo buf, const char *s)
  * sorted keys).  Same identity and same hash: a duplicate.  And the event
  * key, hashtextextended(source || U+001F || event_id, 0) as before.
  */
+/* h as 16 lower-case hex digits, as "%016llx" prints it (no terminator). */
+static void
+Hex64(char *out, uint64 h)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 15; i >= 0; i--, h >>= 4)
+		out[i] = digits[h & 0xf];
+}
+
 void
 HashElem(Elem *e, StringInfo buf)
 {
@@ -277,10 +287,14 @@ HashElem(Elem *e, StringInfo buf)
 	HashField(buf, e->payload);
 	h1 = hash_bytes_extended((const unsigned char *) buf->data, buf->len, INT64CONST(0x63626c2d636f6e74));
 	h2 = hash_bytes_extended((const unsigned char *) buf->data, buf->len, INT64CONST(0x656e742d68617368));
-	snprintf(e->hash, sizeof(e->hash), "%016llx%016llx", (unsigned long long) h1, (unsigned long long) h2);
+	Hex64(e->hash, h1);
+	Hex64(e->hash + 16, h2);
+	e->hash[HASH_LEN] = '\0';
 
 	resetStringInfo(buf);
-	appendStringInfo(buf, "%s\x1f%s", e->source, e->event_id);
+	appendStringInfoString(buf, e->source);
+	appendStringInfoChar(buf, '\x1f');
+	appendStringInfoString(buf, e->event_id);
 	e->event_key = (int64) hash_bytes_extended((const unsigned char *) buf->data, buf->len, 0);
 }
 
@@ -295,6 +309,7 @@ typedef struct RefForms
 	const char *container;
 	const char *s10;
 	const char *cand[4];		/* distinct look-up values, NULL for none */
+	int			value[4];		/* each one's LookupValue (ResolveShipments) */
 } RefForms;
 
 /* s without the given characters at either end (s itself if none). */
@@ -387,24 +402,31 @@ CanonicalFor(const RefForms *f, RefKind kind)
 	return NULL;
 }
 
-static int
-TextDatumCmp(const void *a, const void *b)
-{
-	text	   *x = DatumGetTextPP(*(const Datum *) a);
-	text	   *y = DatumGetTextPP(*(const Datum *) b);
-	int			lx = VARSIZE_ANY_EXHDR(x);
-	int			ly = VARSIZE_ANY_EXHDR(y);
-	int			r = memcmp(VARDATA_ANY(x), VARDATA_ANY(y), Min(lx, ly));
-
-	return r != 0 ? r : (lx > ly) - (lx < ly);
-}
-
 typedef struct LookupRow
 {
 	RefKind		kind;
 	int64		shipment_id;
 	int			next;			/* the next row with the same value, or -1 */
 } LookupRow;
+
+/* A distinct look-up value of the chunk and the rows the index has for it. */
+typedef struct LookupValue
+{
+	const char *value;
+	int			len;
+	int			rows;			/* first LookupRow, or -1 */
+} LookupValue;
+
+/* Byte order of two LookupValues by number (the sort is for locality only). */
+static int
+LookupValueCmp(const void *a, const void *b, void *arg)
+{
+	const LookupValue *x = &((const LookupValue *) arg)[*(const int *) a];
+	const LookupValue *y = &((const LookupValue *) arg)[*(const int *) b];
+	int			r = memcmp(x->value, y->value, Min(x->len, y->len));
+
+	return r != 0 ? r : (x->len > y->len) - (x->len < y->len);
+}
 
 static int
 TargetCmp(const void *a, const void *b)
@@ -445,18 +467,19 @@ SplitRefs(const char *shipment)
 void
 ResolveShipments(Ingest *in, Chunk *c)
 {
-	KeyMap		values;
+	KeyMap		value_map;		/* look-up value -> LookupValue */
 	KeyMap		shipments;
-	Col			vcol;
+	LookupValue *values = palloc(Max(c->nelems, 1) * sizeof(LookupValue));
+	int			nvalues = 0,
+				vcap = Max(c->nelems, 1);
 	RefForms  **forms = palloc0(Max(c->nelems, 1) * sizeof(RefForms *));
 	int		   *nforms = palloc0(Max(c->nelems, 1) * sizeof(int));
 	int		   *first_of = palloc(Max(c->nelems, 1) * sizeof(int));	/* the first element naming the same */
 	LookupRow  *rows = NULL;
 	int			tcap;
 
-	KeyMapInit(&values, c->nelems * 2);
+	KeyMapInit(&value_map, c->nelems * 2);
 	KeyMapInit(&shipments, c->nelems);
-	ColInit(&vcol, TEXTOID, c->nelems * 4);
 	for (int i = 0; i < c->nelems; i++)
 	{
 		Elem	   *e = &c->elems[i];
@@ -484,11 +507,23 @@ ResolveShipments(Ingest *in, Chunk *c)
 			RefFormsOf(f, lfirst(lc));
 			for (int j = 0; j < 4 && f->cand[j] != NULL; j++)
 			{
+				int			len = strlen(f->cand[j]);
 				bool		found;
+				int		   *v = KeyMapSlot(&value_map, f->cand[j], len, &found);
 
-				(void) KeyMapSlot(&values, f->cand[j], strlen(f->cand[j]), &found);
 				if (!found)
-					ColText(&vcol, f->cand[j]);
+				{
+					if (nvalues == vcap)
+					{
+						vcap *= 2;
+						values = repalloc_huge(values, vcap * sizeof(LookupValue));
+					}
+					values[nvalues].value = f->cand[j];
+					values[nvalues].len = len;
+					values[nvalues].rows = -1;
+					*v = nvalues++;
+				}
+				f->value[j] = *v;
 			}
 		}
 		list_free(refs);
@@ -496,15 +531,18 @@ ResolveShipments(Ingest *in, Chunk *c)
 
 	StepDone("ref-forms");
 	/* every look-up row of every value, chained by value */
-	if (vcol.n > 0)
+	if (nvalues > 0)
 	{
 		Probe		p;
 		Oid			procs[1] = {F_TEXTEQ};
 		int			nrows = 0,
-					cap = vcol.n + 16;
+					cap = nvalues + 16;
+		int		   *order = palloc(nvalues * sizeof(int));
 
 		/* in key order: neighbouring probes share index pages */
-		qsort(vcol.v, vcol.n, sizeof(Datum), TextDatumCmp);
+		for (int v = 0; v < nvalues; v++)
+			order[v] = v;
+		qsort_arg(order, nvalues, sizeof(int), LookupValueCmp, values);
 		/* (value) INCLUDE (kind, shipment_id): index-only */
 		ProbeOpen(&p, "reference_lookup", "reference_lookup_value_idx", 1, procs);
 		if ((p.byquery ? p.nindexatts : IndexRelationGetNumberOfAttributes(p.index)) != 3)
@@ -512,16 +550,14 @@ ResolveShipments(Ingest *in, Chunk *c)
 		if (!p.byquery)
 			p.scan->xs_want_itup = true;
 		rows = palloc(cap * sizeof(LookupRow));
-		for (int i = 0; i < vcol.n; i++)
+		for (int o = 0; o < nvalues; o++)
 		{
-			char	   *value = TextDatumGetCString(vcol.v[i]);
-			bool		found;
-			int		   *slot = KeyMapSlot(&values, value, strlen(value), &found);
-
+			LookupValue *lv = &values[order[o]];
+			Datum		key = PointerGetDatum(cstring_to_text_with_len(lv->value, lv->len));
 			Datum		itup[3];
 			bool		itup_null[3];
 
-			ProbeKeys(&p, &vcol.v[i]);
+			ProbeKeys(&p, &key);
 			while (ProbeNextIndexOnly(&p, itup, itup_null))
 			{
 				text	   *kind = DatumGetTextPP(itup[1]);
@@ -533,9 +569,10 @@ ResolveShipments(Ingest *in, Chunk *c)
 				}
 				rows[nrows].kind = ReferenceKindOf(VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind));
 				rows[nrows].shipment_id = DatumGetInt64(itup[2]);
-				rows[nrows].next = *slot;
-				*slot = nrows++;
+				rows[nrows].next = lv->rows;
+				lv->rows = nrows++;
 			}
+			pfree(DatumGetPointer(key));
 		}
 		ProbeClose(&p);
 	}
@@ -576,7 +613,7 @@ ResolveShipments(Ingest *in, Chunk *c)
 			const RefForms *f = &forms[i][k];
 
 			for (int j = 0; j < 4 && f->cand[j] != NULL; j++)
-				for (int r = KeyMapGet(&values, f->cand[j], strlen(f->cand[j])); r >= 0; r = rows[r].next)
+				for (int r = values[f->value[j]].rows; r >= 0; r = rows[r].next)
 				{
 					const char *canon = CanonicalFor(f, rows[r].kind);
 					int			t;
