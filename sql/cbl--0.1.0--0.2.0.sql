@@ -466,6 +466,12 @@ COMMENT ON TRIGGER statement_line_guard ON cbl.statement_line IS 'statement line
 CREATE TRIGGER statement_line_guard_truncate BEFORE TRUNCATE ON cbl.statement_line
   FOR EACH STATEMENT EXECUTE FUNCTION cbl.settlement_guard_truncate();
 COMMENT ON TRIGGER statement_line_guard_truncate ON cbl.statement_line IS 'statement lines are final';
+-- TRUNCATE of a partition fires no trigger of its parent: every partition
+-- of cbl.statement_line has this guard of its own (cbl.create_partitions
+-- gives each partition it makes the TRUNCATE triggers of the default one).
+CREATE TRIGGER statement_line_default_guard_truncate BEFORE TRUNCATE ON cbl.statement_line_default
+  FOR EACH STATEMENT EXECUTE FUNCTION cbl.settlement_guard_truncate();
+COMMENT ON TRIGGER statement_line_default_guard_truncate ON cbl.statement_line_default IS 'statement lines are final';
 
 -- the lines of 0.1.0, each with its statement's period
 INSERT INTO cbl.statement_line (party_id, statement_no, line_no, kind, accrual_period, shipment_id, fee_code, direction,
@@ -1166,6 +1172,7 @@ DECLARE
   con record;
   idx record;
   trg record;
+  tt record;
   guards text[];
   what text;
   pass integer;
@@ -1277,6 +1284,22 @@ BEGIN
                          part || substr(idx.relname, length(t.name || '_default') + 1), idx.description);
         END IF;
       END LOOP;
+      -- the default partition's TRUNCATE triggers: a partition's TRUNCATE
+      -- fires none of its parent's (88_settlement.sql)
+      FOR tt IN SELECT g.tgname, g.tgtype::integer & 2 <> 0 AS before, g.tgfoid::regprocedure AS fn,
+                       obj_description(g.oid, 'pg_trigger') AS description
+                  FROM pg_trigger g
+                 WHERE g.tgrelid = def_rel AND NOT g.tgisinternal AND g.tgnargs = 0
+                   AND g.tgtype::integer & 32 <> 0   -- fires on TRUNCATE
+                 ORDER BY g.tgname LOOP
+        EXECUTE format('CREATE TRIGGER %I %s TRUNCATE ON cbl.%I FOR EACH STATEMENT EXECUTE FUNCTION %s',
+                       part || substr(tt.tgname, length(t.name || '_default') + 1),
+                       CASE WHEN tt.before THEN 'BEFORE' ELSE 'AFTER' END, part, tt.fn);
+        IF tt.description IS NOT NULL THEN
+          EXECUTE format('COMMENT ON TRIGGER %I ON cbl.%I IS %L',
+                         part || substr(tt.tgname, length(t.name || '_default') + 1), part, tt.description);
+        END IF;
+      END LOOP;
       EXECUTE format('COMMENT ON TABLE cbl.%I IS %L', part,
                      format('%s of %s %s (UTC): a monthly partition of %s, made by cbl.create_partitions()',
                             CASE t.name WHEN 'event' THEN 'events' WHEN 'charge' THEN 'charges' ELSE 'statement lines' END,
@@ -1302,7 +1325,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION cbl.create_partitions(integer) IS
-  'make the missing monthly partitions of cbl.event and cbl.charge (from the oldest shipment''s month) and of cbl.statement_line (from the oldest settlement period), to months_ahead (3) months ahead, each with the keys and indexes of its table''s default partition, moving the rows of those months out of the default partitions; returns the partitions made (events, then charges, then statement lines, by month) and the rows moved into each; idempotent; run daily (cbl.schedule_partition_maintenance)';
+  'make the missing monthly partitions of cbl.event and cbl.charge (from the oldest shipment''s month) and of cbl.statement_line (from the oldest settlement period), to months_ahead (3) months ahead, each with the keys, indexes and TRUNCATE guards of its table''s default partition, moving the rows of those months out of the default partitions; returns the partitions made (events, then charges, then statement lines, by month) and the rows moved into each; idempotent; run daily (cbl.schedule_partition_maintenance)';
 REVOKE ALL ON FUNCTION cbl.create_partitions(integer) FROM PUBLIC;
 
 -- Conflicts and rejects sent again are recorded once (72_event.sql).  Rows
@@ -1773,6 +1796,7 @@ DECLARE
   con record;
   idx record;
   trg record;
+  tt record;
   guards text[];
   what text;
   pass integer;
@@ -1882,6 +1906,22 @@ BEGIN
         IF idx.description IS NOT NULL THEN
           EXECUTE format('COMMENT ON INDEX cbl.%I IS %L',
                          part || substr(idx.relname, length(t.name || '_default') + 1), idx.description);
+        END IF;
+      END LOOP;
+      -- the default partition's TRUNCATE triggers: a partition's TRUNCATE
+      -- fires none of its parent's (88_settlement.sql)
+      FOR tt IN SELECT g.tgname, g.tgtype::integer & 2 <> 0 AS before, g.tgfoid::regprocedure AS fn,
+                       obj_description(g.oid, 'pg_trigger') AS description
+                  FROM pg_trigger g
+                 WHERE g.tgrelid = def_rel AND NOT g.tgisinternal AND g.tgnargs = 0
+                   AND g.tgtype::integer & 32 <> 0   -- fires on TRUNCATE
+                 ORDER BY g.tgname LOOP
+        EXECUTE format('CREATE TRIGGER %I %s TRUNCATE ON cbl.%I FOR EACH STATEMENT EXECUTE FUNCTION %s',
+                       part || substr(tt.tgname, length(t.name || '_default') + 1),
+                       CASE WHEN tt.before THEN 'BEFORE' ELSE 'AFTER' END, part, tt.fn);
+        IF tt.description IS NOT NULL THEN
+          EXECUTE format('COMMENT ON TRIGGER %I ON cbl.%I IS %L',
+                         part || substr(tt.tgname, length(t.name || '_default') + 1), part, tt.description);
         END IF;
       END LOOP;
       EXECUTE format('COMMENT ON TABLE cbl.%I IS %L', part,

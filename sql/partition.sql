@@ -309,9 +309,17 @@ SELECT c.fee_code, c.direction, cbl.charge_status(c) AS status, pg_temp.offset_o
 SELECT count(*) AS charges_left_in_default FROM cbl.charge_default WHERE shipment_id = :c_later;
 SELECT pg_temp.sqlstate_of(format('DELETE FROM cbl.charge WHERE shipment_id = %s AND fee_code = %L', :c_later, 'FRT')) AS delete_settled_charge,
        pg_temp.sqlstate_of(format('DELETE FROM cbl.statement_line WHERE period_start = %L', :'period')) AS delete_lines,
+       pg_temp.sqlstate_of(format('TRUNCATE cbl.%I', 'statement_line_' || to_char(:'period'::date, 'YYYY_MM'))) AS truncate_line_partition,
+       pg_temp.sqlstate_of('TRUNCATE cbl.statement_line_default') AS truncate_line_default,
        (SELECT count(*) FROM pg_trigger g
          WHERE g.tgrelid IN ('cbl.charge_default'::regclass, 'cbl.statement_line_default'::regclass)
            AND g.tgenabled = 'D') AS guards_disabled;
+-- A partition's TRUNCATE fires none of its parent's triggers: each
+-- statement-line partition has the guard of its own, with its comment.
+SELECT regexp_replace(g.tgname, '_[0-9]{4}_[0-9]{2}_', '_YYYY_MM_') AS tgname, obj_description(g.oid, 'pg_trigger') AS comment
+  FROM pg_trigger g
+ WHERE g.tgrelid = format('cbl.%I', 'statement_line_' || to_char(:'period'::date, 'YYYY_MM'))::regclass
+   AND g.tgparentid = 0 AND NOT g.tgisinternal;
 -- The accrual key is still one charge per shipment: in its new partition.
 SELECT pg_temp.sqlstate_of(format($$INSERT INTO cbl.charge (shipment_id, party_id, direction, fee_code, amount, accrued_at,
                                                              origin, step, trigger_key)

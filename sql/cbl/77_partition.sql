@@ -78,9 +78,10 @@ COMMENT ON FUNCTION cbl.partitions() IS
 -- locked.
 --
 -- Each new partition gets the constraints (primary key, unique, foreign
--- keys) and indexes of its table's default partition, under names with the
--- partition's in place of the default's, and their comments; the comments
--- of the table's columns; and the owner of the table.
+-- keys), indexes and TRUNCATE triggers of its table's default partition,
+-- under names with the partition's in place of the default's, and their
+-- comments; the comments of the table's columns; and the owner of the
+-- table.
 --
 -- Locks, only when a table has a partition to make: SHARE ROW EXCLUSIVE on
 -- that table (and so on every partition of it), on every such table before
@@ -117,6 +118,7 @@ DECLARE
   con record;
   idx record;
   trg record;
+  tt record;
   guards text[];
   what text;
   pass integer;
@@ -228,6 +230,22 @@ BEGIN
                          part || substr(idx.relname, length(t.name || '_default') + 1), idx.description);
         END IF;
       END LOOP;
+      -- the default partition's TRUNCATE triggers: a partition's TRUNCATE
+      -- fires none of its parent's (88_settlement.sql)
+      FOR tt IN SELECT g.tgname, g.tgtype::integer & 2 <> 0 AS before, g.tgfoid::regprocedure AS fn,
+                       obj_description(g.oid, 'pg_trigger') AS description
+                  FROM pg_trigger g
+                 WHERE g.tgrelid = def_rel AND NOT g.tgisinternal AND g.tgnargs = 0
+                   AND g.tgtype::integer & 32 <> 0   -- fires on TRUNCATE
+                 ORDER BY g.tgname LOOP
+        EXECUTE format('CREATE TRIGGER %I %s TRUNCATE ON cbl.%I FOR EACH STATEMENT EXECUTE FUNCTION %s',
+                       part || substr(tt.tgname, length(t.name || '_default') + 1),
+                       CASE WHEN tt.before THEN 'BEFORE' ELSE 'AFTER' END, part, tt.fn);
+        IF tt.description IS NOT NULL THEN
+          EXECUTE format('COMMENT ON TRIGGER %I ON cbl.%I IS %L',
+                         part || substr(tt.tgname, length(t.name || '_default') + 1), part, tt.description);
+        END IF;
+      END LOOP;
       EXECUTE format('COMMENT ON TABLE cbl.%I IS %L', part,
                      format('%s of %s %s (UTC): a monthly partition of %s, made by cbl.create_partitions()',
                             CASE t.name WHEN 'event' THEN 'events' WHEN 'charge' THEN 'charges' ELSE 'statement lines' END,
@@ -249,7 +267,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION cbl.create_partitions(integer) IS
-  'make the missing monthly partitions of cbl.event and cbl.charge (from the oldest shipment''s month) and of cbl.statement_line (from the oldest settlement period), to months_ahead (3) months ahead, each with the keys and indexes of its table''s default partition, moving the rows of those months out of the default partitions; returns the partitions made (events, then charges, then statement lines, by month) and the rows moved into each; idempotent; run daily (cbl.schedule_partition_maintenance)';
+  'make the missing monthly partitions of cbl.event and cbl.charge (from the oldest shipment''s month) and of cbl.statement_line (from the oldest settlement period), to months_ahead (3) months ahead, each with the keys, indexes and TRUNCATE guards of its table''s default partition, moving the rows of those months out of the default partitions; returns the partitions made (events, then charges, then statement lines, by month) and the rows moved into each; idempotent; run daily (cbl.schedule_partition_maintenance)';
 REVOKE ALL ON FUNCTION cbl.create_partitions(integer) FROM PUBLIC;
 
 CREATE FUNCTION cbl.schedule_partition_maintenance(schedule text DEFAULT '0 3 * * *', months_ahead integer DEFAULT 3)

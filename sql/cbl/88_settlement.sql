@@ -261,6 +261,12 @@ COMMENT ON TRIGGER statement_line_guard ON cbl.statement_line IS 'statement line
 CREATE TRIGGER statement_line_guard_truncate BEFORE TRUNCATE ON cbl.statement_line
   FOR EACH STATEMENT EXECUTE FUNCTION cbl.settlement_guard_truncate();
 COMMENT ON TRIGGER statement_line_guard_truncate ON cbl.statement_line IS 'statement lines are final';
+-- TRUNCATE of a partition fires no trigger of its parent: every partition
+-- of cbl.statement_line has this guard of its own (cbl.create_partitions
+-- gives each partition it makes the TRUNCATE triggers of the default one).
+CREATE TRIGGER statement_line_default_guard_truncate BEFORE TRUNCATE ON cbl.statement_line_default
+  FOR EACH STATEMENT EXECUTE FUNCTION cbl.settlement_guard_truncate();
+COMMENT ON TRIGGER statement_line_default_guard_truncate ON cbl.statement_line_default IS 'statement lines are final';
 CREATE TRIGGER period_guard BEFORE UPDATE OR DELETE ON cbl.period
   FOR EACH ROW EXECUTE FUNCTION cbl.settlement_guard();
 COMMENT ON TRIGGER period_guard ON cbl.period IS 'a closed period stays closed';
