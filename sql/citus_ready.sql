@@ -122,7 +122,7 @@ INSERT INTO citus_trigger_documented VALUES
   ('cbl.rate_card', 'rate_card_check'), ('cbl.rate_card', 'rate_card_truncate'),
   ('cbl.fee_group', 'fee_group_guard_builtin'), ('cbl.fee_group', 'fee_group_guard_truncate'),
   ('cbl.fee', 'fee_guard_builtin'), ('cbl.fee', 'fee_guard_truncate'),
-  ('cbl.charge', 'charge_adjusts_check'), ('cbl.charge', 'charge_guard'),
+  ('cbl.charge', 'charge_adjusts_check'), ('cbl.charge', 'charge_guard'), ('cbl.charge', 'charge_guard_truncate'),
   ('cbl.billing_trigger', 'billing_trigger_step_check'),
   ('cbl.carrier_invoice', 'carrier_invoice_results'),
   ('cbl.settlement_mark', 'settlement_mark_guard'), ('cbl.settlement_mark', 'settlement_mark_guard_truncate'),

@@ -273,6 +273,12 @@ SELECT p.partition AS old_charges FROM cbl.partitions() p WHERE p.parent = 'cbl.
 SELECT pg_temp.sqlstate_of(format($$INSERT INTO %s (shipment_id, party_id, direction, fee_code, amount, accrued_at, origin)
                                     VALUES (%s, %s, 'receivable', 'DOC', '1 EUR', now(), 'manual')$$,
                                   :'old_charges', :c_old, cbl.party_id('customer', 'PART_CUST'))) AS direct_insert;
+-- A partition holding only open charges may be truncated, as they may be
+-- deleted (undone at once).
+SAVEPOINT open_only;
+SELECT pg_temp.sqlstate_of(format('TRUNCATE %s', :'old_charges')) AS truncate_open_charges;
+SELECT count(*) AS charges_left FROM cbl.charge WHERE shipment_id = :c_old;
+ROLLBACK TO SAVEPOINT open_only;
 -- A shipment-keyed query reads one leaf.
 SELECT pg_temp.leaves_read(format('SELECT * FROM cbl.charge WHERE shipment_id = %s', :c_old), 'charge') AS leaves_read,
        pg_temp.leaves_read('SELECT * FROM cbl.charge', 'charge') > 1 AS all_leaves;
@@ -314,12 +320,20 @@ SELECT pg_temp.sqlstate_of(format('DELETE FROM cbl.charge WHERE shipment_id = %s
        (SELECT count(*) FROM pg_trigger g
          WHERE g.tgrelid IN ('cbl.charge_default'::regclass, 'cbl.statement_line_default'::regclass)
            AND g.tgenabled = 'D') AS guards_disabled;
+-- Nor may charges be truncated while one is settled: the table, or the
+-- partition that holds the later shipment's settled charges.
+SELECT c.tableoid::regclass AS later_charges FROM cbl.charge c WHERE c.shipment_id = :c_later LIMIT 1 \gset
+SELECT pg_temp.sqlstate_of('TRUNCATE cbl.charge') AS truncate_charges,
+       pg_temp.sqlstate_of(format('TRUNCATE %s', :'later_charges')) AS truncate_charge_partition;
 -- A partition's TRUNCATE fires none of its parent's triggers: each
--- statement-line partition has the guard of its own, with its comment.
+-- statement-line and charge partition has the guard of its own, with its
+-- comment.
 SELECT regexp_replace(g.tgname, '_[0-9]{4}_[0-9]{2}_', '_YYYY_MM_') AS tgname, obj_description(g.oid, 'pg_trigger') AS comment
   FROM pg_trigger g
- WHERE g.tgrelid = format('cbl.%I', 'statement_line_' || to_char(:'period'::date, 'YYYY_MM'))::regclass
-   AND g.tgparentid = 0 AND NOT g.tgisinternal;
+ WHERE g.tgrelid IN (format('cbl.%I', 'statement_line_' || to_char(:'period'::date, 'YYYY_MM'))::regclass,
+                     :'old_charges'::regclass)
+   AND g.tgparentid = 0 AND NOT g.tgisinternal
+ ORDER BY 1;
 -- The accrual key is still one charge per shipment: in its new partition.
 SELECT pg_temp.sqlstate_of(format($$INSERT INTO cbl.charge (shipment_id, party_id, direction, fee_code, amount, accrued_at,
                                                              origin, step, trigger_key)

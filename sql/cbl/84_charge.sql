@@ -405,6 +405,42 @@ CREATE TRIGGER charge_guard
   BEFORE UPDATE OR DELETE ON cbl.charge
   FOR EACH ROW EXECUTE FUNCTION cbl.charge_guard();
 COMMENT ON TRIGGER charge_guard ON cbl.charge IS 'settled and voided charges never change';
+-- TRUNCATE deletes without firing row triggers: it is refused while the
+-- table holds a charge that DELETE would refuse (settled or voided: LG023).
+-- A partition's TRUNCATE fires none of its parent's triggers, so
+-- cbl.charge_default has this guard too, and cbl.create_partitions gives it
+-- to every partition it makes.  The rows are looked at through cbl.charge
+-- (a partition's own row type is not cbl.charge), up to the first that is
+-- not open.
+CREATE FUNCTION cbl.charge_guard_truncate() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  r record;
+BEGIN
+  EXECUTE format('SELECT c.charge_no, s.reference, cbl.charge_status(c) AS status
+                    FROM %s t
+                    JOIN cbl.charge c ON c.shipment_id = t.shipment_id AND c.charge_no = t.charge_no
+                    LEFT JOIN cbl.shipment s ON s.id = c.shipment_id
+                   WHERE cbl.charge_status(c) <> ''open''
+                   LIMIT 1', TG_RELID::regclass) INTO r;
+  IF r.charge_no IS NOT NULL THEN
+    RAISE EXCEPTION 'cannot truncate %: charge % of shipment % is %', TG_RELID::regclass, r.charge_no, r.reference, r.status
+      USING ERRCODE = 'LG023',
+            DETAIL = 'Settled and voided charges are never deleted.',
+            HINT = 'Delete open charges with DELETE; correct a settled one with cbl.void_charge().';
+  END IF;
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION cbl.charge_guard_truncate() IS
+  'trigger of cbl.charge and each of its partitions: no TRUNCATE while the table holds a settled or voided charge (SQLSTATE LG023)';
+REVOKE ALL ON FUNCTION cbl.charge_guard_truncate() FROM PUBLIC;
+CREATE TRIGGER charge_guard_truncate BEFORE TRUNCATE ON cbl.charge
+  FOR EACH STATEMENT EXECUTE FUNCTION cbl.charge_guard_truncate();
+COMMENT ON TRIGGER charge_guard_truncate ON cbl.charge IS 'settled and voided charges are never deleted';
+CREATE TRIGGER charge_default_guard_truncate BEFORE TRUNCATE ON cbl.charge_default
+  FOR EACH STATEMENT EXECUTE FUNCTION cbl.charge_guard_truncate();
+COMMENT ON TRIGGER charge_default_guard_truncate ON cbl.charge_default IS 'settled and voided charges are never deleted';
 
 -- An adjustment names a charge of its shipment (checked at commit, so that
 -- rows may come in any order, as pg_dump restores them).
