@@ -154,7 +154,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest regen-data asan-test bench-recon bench-settle bench-scale stress valgrind-test
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest bench-ingest-ab regen-data asan-test bench-recon bench-settle bench-scale stress valgrind-test
 
 deps:
 	@bash test/tools/deps.sh
@@ -232,6 +232,11 @@ bench-rating:
 # Ingest: 1M canonical events against COPY of the same rows, and a replay.
 bench-ingest:
 	@bash test/bench/ingest.sh
+
+# Ingest, two builds side by side (make bench-ingest-ab REV=<commit>): the
+# per-step CPU of REV and of the working tree, batch by batch in turn.
+bench-ingest-ab:
+	@bash test/bench/ingest_ab.sh $(REV)
 
 # Reconciliation: a 100 000-line carrier invoice against plain SQL.
 bench-recon:
