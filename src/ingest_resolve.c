@@ -10,6 +10,7 @@
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
+#include "port/pg_bswap.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/memutils.h"
@@ -255,16 +256,6 @@ HashField(StringInfo buf, const char *s)
  * sorted keys).  Same identity and same hash: a duplicate.  And the event
  * key, hashtextextended(source || U+001F || event_id, 0) as before.
  */
-/* h as 16 lower-case hex digits, as "%016llx" prints it (no terminator). */
-static void
-Hex64(char *out, uint64 h)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 15; i >= 0; i--, h >>= 4)
-		out[i] = digits[h & 0xf];
-}
-
 void
 HashElem(Elem *e, StringInfo buf)
 {
@@ -287,8 +278,11 @@ HashElem(Elem *e, StringInfo buf)
 	HashField(buf, e->payload);
 	h1 = hash_bytes_extended((const unsigned char *) buf->data, buf->len, INT64CONST(0x63626c2d636f6e74));
 	h2 = hash_bytes_extended((const unsigned char *) buf->data, buf->len, INT64CONST(0x656e742d68617368));
-	Hex64(e->hash, h1);
-	Hex64(e->hash + 16, h2);
+	/* hex of the big-endian bytes: what "%016llx%016llx" prints */
+	h1 = pg_hton64(h1);
+	h2 = pg_hton64(h2);
+	hex_encode((const char *) &h1, sizeof(h1), e->hash);
+	hex_encode((const char *) &h2, sizeof(h2), e->hash + 16);
 	e->hash[HASH_LEN] = '\0';
 
 	resetStringInfo(buf);
