@@ -30,6 +30,7 @@ OBJS = \
 	src/hs_code.o \
 	src/check_digit.o \
 	src/identifiers.o \
+	src/reference.o \
 	src/wire.o \
 	src/milestone_wire.o \
 	src/milestone_state.o \

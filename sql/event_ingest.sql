@@ -208,6 +208,25 @@ SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT 1 FROM cbl.event_pending p WHERE p.lookup_keys && ARRAY['awb:176-12345675'];
 RESET enable_seqscan;
 
+-- Tabs and line ends around a reference are trimmed as spaces are, by
+-- ingest as by cbl.find_shipment and the reference keys: such an event
+-- finds its shipment at once or, sent before the shipment exists, attaches
+-- when it is created.  (Ingest once trimmed spaces only: such an event
+-- waited for ever.)
+SELECT * FROM cbl.ingest_events(jsonb_build_array(
+  jsonb_build_object('source', 'trim', 'event_id', 't1', 'shipment', E'\tEXP-1004\r\n',
+                     'milestone', 'BOOKED', 'classifier', 'ACT', 'occurred_at', '2026-03-07T05:00:00Z'),
+  jsonb_build_object('source', 'trim', 'event_id', 't2', 'shipment', E'EXP-TRIM\t',
+                     'milestone', 'BOOKED', 'classifier', 'ACT', 'occurred_at', '2026-03-07T05:00:00Z'),
+  jsonb_build_object('source', 'trim', 'event_id', 't3', 'shipment', E'\n176 12345675',
+                     'milestone', 'BOOKED', 'classifier', 'ACT', 'occurred_at', '2026-03-07T05:00:00Z')));
+SELECT event_id, lookup_keys FROM cbl.event_pending WHERE source = 'trim';
+SELECT cbl.create_shipment('EXP-TRIM', 'express_parcel', 'ACME', 'DHL') AS s_trim \gset
+SELECT event_id, shipment_id = :s_awb AS to_awb, shipment_id = :s_trim AS to_trim
+  FROM cbl.event WHERE source = 'trim' ORDER BY event_id;
+SELECT count(*) AS still_pending FROM cbl.event_pending WHERE source = 'trim';
+SELECT cbl.find_shipment(E'\tEXP-1004\r\n') = :s_awb AS found, cbl.find_shipment(E'EXP-TRIM\t') = :s_trim AS found_trim;
+
 -- A partial status (part of the pieces) is stored as such but completes no
 -- milestone; the full status does.
 SELECT * FROM cbl.ingest_events('[{"source": "air", "event_id": "d1", "shipment": "EXP-1003", "milestone": "DEPARTED",

@@ -95,6 +95,46 @@ SELECT reference, kind, milestone, opened_at, resolved_at, status
   FROM cbl.v_exception WHERE shipment_id = ANY (:'mine') ORDER BY reference, kind, milestone;
 SELECT reference, open_exceptions FROM cbl.v_shipment_status WHERE shipment_id = ANY (:'mine') ORDER BY reference;
 
+-- cbl.state_summary (what v_shipment_status shows of a state, in C) gives
+-- what aggregating cbl.state_steps gives, the view's definition before it:
+-- 400 random states of every built-in framework, each of a random subset of its
+-- steps (and one milestone outside it) with random classifiers and times.
+SELECT setseed(0.42);
+CREATE TEMP TABLE summary_case AS
+SELECT f.code AS framework, n AS sample,
+       (SELECT cbl.milestone_agg(cbl.milestone_state(f.id, m.id, (ARRAY['PLN', 'EST', 'ACT'])[1 + floor(random() * 3)::int],
+                                 timestamptz '2026-01-01' + random() * interval '30 days', NULL, 100, 1))
+          FROM cbl.milestone m
+         WHERE random() < 0.45 + 0 * n
+           AND (m.code IN (SELECT fs.milestone FROM cbl.framework_step fs WHERE fs.framework = f.code)
+                OR m.code = 'CUSTOMS_HOLD')) AS state
+  FROM cbl.framework f CROSS JOIN generate_series(1, 400) n
+ WHERE f.code IN ('express_parcel', 'postal', 'ecommerce_consolidated', 'air', 'ocean_fcl', 'ocean_lcl',
+                  'overseas_warehouse', 'export_only', 'import_only');
+SELECT count(*) AS states,
+       count(*) FILTER (WHERE s.current_milestone IS NOT NULL) AS with_current,
+       count(*) FILTER (WHERE s.eta IS NOT NULL) AS with_eta,
+       count(*) FILTER (WHERE s.delivered_at IS NOT NULL) AS delivered,
+       count(*) FILTER (WHERE s.is_terminal AND s.delivered_at IS NULL) AS ended_otherwise,
+       count(*) FILTER (WHERE (s.current_milestone, s.current_milestone_at, s.eta, s.delivered_at, s.is_terminal)
+                              IS DISTINCT FROM
+                              (a.current_milestone, a.current_milestone_at, a.eta, a.delivered_at, coalesce(a.is_terminal, false)))
+         AS differ
+  FROM summary_case c
+  CROSS JOIN LATERAL cbl.state_summary(c.state) s
+  CROSS JOIN LATERAL (
+    SELECT (array_agg(st.milestone ORDER BY st.position DESC) FILTER (WHERE st.actual IS NOT NULL))[1] AS current_milestone,
+           (array_agg(st.actual ORDER BY st.position DESC) FILTER (WHERE st.actual IS NOT NULL))[1] AS current_milestone_at,
+           (array_agg(coalesce(st.estimated, st.planned) ORDER BY st.required DESC, st.position)
+              FILTER (WHERE st.terminal))[1] AS eta,
+           (array_agg(st.actual ORDER BY st.required DESC, st.position) FILTER (WHERE st.terminal))[1] AS delivered_at,
+           bool_or(st.terminal AND st.actual IS NOT NULL) AS is_terminal
+      FROM cbl.state_steps(c.state) st) a;
+-- The empty state and a state of no framework summarise to nothing.
+SELECT * FROM cbl.state_summary('0'::cbl.milestone_state);
+SELECT * FROM cbl.state_summary('999'::cbl.milestone_state);
+DROP TABLE summary_case;
+
 -- Columns and their types: standard SQL types only, never a cbl type.
 SELECT table_name, ordinal_position, column_name, data_type
   FROM information_schema.columns

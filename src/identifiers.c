@@ -37,8 +37,6 @@ PG_FUNCTION_INFO_V1(cbl_is_valid_s10);
 PG_FUNCTION_INFO_V1(cbl_s10_service);
 PG_FUNCTION_INFO_V1(cbl_s10_country);
 
-PG_FUNCTION_INFO_V1(cbl_canonical_reference);
-
 /* What each type needs from check_digit.c. */
 typedef struct IdentType
 {
@@ -257,33 +255,4 @@ Datum
 cbl_s10_country(PG_FUNCTION_ARGS)
 {
 	return IdentPart(&s10_type, PG_GETARG_INT64(0), 11, 2);
-}
-
-/* ---- shipment references -------------------------------------------------- */
-
-/*
- * cbl.canonical_reference(kind, value): the stored form of a reference
- * (check_digit.h), in C because every look-up by reference computes it for
- * every kind.
- */
-Datum
-cbl_canonical_reference(PG_FUNCTION_ARGS)
-{
-	text	   *kind = PG_GETARG_TEXT_PP(0);
-	char	   *value = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	char	   *end = value + strlen(value);
-	char		buf[REF_CANONICAL_LEN];
-	const char *canonical;
-
-	/* btrim(value, E' \t\r\n') */
-	while (*value == ' ' || *value == '\t' || *value == '\r' || *value == '\n')
-		value++;
-	while (end > value && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
-		end--;
-	*end = '\0';
-	canonical = ReferenceCanonical(ReferenceKindOf(VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind)),
-								   value, buf);
-	if (canonical == NULL)
-		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(canonical));
 }

@@ -16,8 +16,8 @@
 #include "utils/memutils.h"
 #include "utils/varlena.h"
 
-#include "check_digit.h"
 #include "ingest.h"
+#include "reference.h"
 
 static void
 RejectElem(Elem *e, const char *reason)
@@ -294,108 +294,6 @@ HashElem(Elem *e, StringInfo buf)
 
 /* ---- 3. shipments ---------------------------------------------------------- */
 
-/* The canonical forms of one reference, and the values to look it up by. */
-typedef struct RefForms
-{
-	const char *ref;
-	const char *plain;			/* btrim(ref, ' \t\r\n') unless empty */
-	const char *awb;			/* NULL unless valid */
-	const char *container;
-	const char *s10;
-	const char *cand[4];		/* distinct look-up values, NULL for none */
-	int			value[4];		/* each one's LookupValue (ResolveShipments) */
-} RefForms;
-
-/* s without the given characters at either end (s itself if none). */
-static const char *
-Trimmed(const char *s, const char *chars)
-{
-	size_t		len = strlen(s);
-	const char *end = s + len;
-	const char *p = s;
-
-	if (len == 0 || (strchr(chars, s[0]) == NULL && strchr(chars, s[len - 1]) == NULL))
-		return s;
-	while (*p && strchr(chars, *p))
-		p++;
-	while (end > p && strchr(chars, end[-1]))
-		end--;
-	return pnstrdup(p, end - p);
-}
-
-/* The stored form of s as one of the identifier kinds (check_digit.h), or NULL. */
-static const char *
-IdentForm(const char *s, RefKind kind)
-{
-	char		buf[REF_CANONICAL_LEN];
-	const char *form = ReferenceCanonical(kind, s, buf);
-
-	return form ? pstrdup(form) : NULL;
-}
-
-/*
- * What cbl.canonical_reference(kind, value) gives (the value trimmed, an
- * identifier in canonical form), and the values the index is searched for:
- * the reference without surrounding spaces, and its canonical AWB,
- * container and S10 forms if it is one.
- */
-static void
-RefFormsOf(RefForms *f, const char *ref)
-{
-	const char *trimmed = Trimmed(ref, " \t\r\n");
-	const char *cand[4];
-	int			n = 0;
-
-	f->ref = ref;
-	f->plain = trimmed[0] ? trimmed : NULL;
-	f->awb = IdentForm(trimmed, REF_AWB);
-	f->container = IdentForm(trimmed, REF_CONTAINER);
-	f->s10 = IdentForm(trimmed, REF_S10);
-	cand[0] = Trimmed(ref, " ");
-	if (trimmed == ref)
-	{
-		cand[1] = f->awb;
-		cand[2] = f->container;
-		cand[3] = f->s10;
-	}
-	else
-	{
-		cand[1] = IdentForm(ref, REF_AWB);
-		cand[2] = IdentForm(ref, REF_CONTAINER);
-		cand[3] = IdentForm(ref, REF_S10);
-	}
-	memset(f->cand, 0, sizeof(f->cand));
-	for (int j = 0; j < 4; j++)
-	{
-		bool		dup = cand[j] == NULL;
-
-		for (int k = 0; k < n && !dup; k++)
-			dup = strcmp(f->cand[k], cand[j]) == 0;
-		if (!dup)
-			f->cand[n++] = cand[j];
-	}
-}
-
-/* What cbl.canonical_reference(kind, ref) gives, from the forms. */
-static const char *
-CanonicalFor(const RefForms *f, RefKind kind)
-{
-	switch (kind)
-	{
-		case REF_AWB:
-			return f->awb;
-		case REF_CONTAINER:
-			return f->container;
-		case REF_S10:
-			return f->s10;
-		case REF_PLAIN:
-			return f->plain;
-		case REF_OTHER:
-			break;
-	}
-	return NULL;
-}
-
 typedef struct LookupRow
 {
 	RefKind		kind;
@@ -609,7 +507,7 @@ ResolveShipments(Ingest *in, Chunk *c)
 			for (int j = 0; j < 4 && f->cand[j] != NULL; j++)
 				for (int r = values[f->value[j]].rows; r >= 0; r = rows[r].next)
 				{
-					const char *canon = CanonicalFor(f, rows[r].kind);
+					const char *canon = RefFormFor(f, rows[r].kind);
 					int			t;
 
 					if (canon == NULL || strcmp(canon, f->cand[j]) != 0)

@@ -463,58 +463,16 @@ COMMENT ON FUNCTION cbl.create_shipment(text, text, text, text, text, text, text
   'create a shipment with its reference and other references (refs: {"awb": "...", "container": ["...", ...]}); idempotent: the same reference and attributes return the same id, other attributes are an error (SQLSTATE 23505)';
 REVOKE ALL ON FUNCTION cbl.create_shipment(text, text, text, text, text, text, text, jsonb) FROM PUBLIC;
 
--- Every shipment a value is a reference of, whatever its kind.
+-- Every shipment a value is a reference of, whatever its kind.  In C
+-- (src/reference.c): the value's stored forms computed once, the look-up
+-- rows read by one query prepared per session, as the caller.
 CREATE FUNCTION cbl.find_shipments(value text)
 RETURNS TABLE (shipment_id bigint, kind text, stored_value text)
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  -- PL/pgSQL, not SQL: a SQL function with SET is planned again at every
-  -- call (about a millisecond); this plan is kept for the session.
-  -- The kinds' canonical forms of the value are mostly the same text: probe
-  -- the index once per distinct form (not once per kind), then keep the
-  -- rows whose kind gives that form.
-  RETURN QUERY
-  SELECT l.shipment_id, l.kind, l.value
-    FROM cbl.reference_lookup l
-   WHERE l.value = ANY (ARRAY(SELECT DISTINCT cbl.canonical_reference(k.kind, find_shipments.value)
-                                FROM cbl.reference_kinds() k))
-     -- NULL for a kind cbl does not know: such rows never match
-     AND l.value = cbl.canonical_reference(l.kind, find_shipments.value)
-   ORDER BY l.shipment_id, l.kind;
-END $$;
+  AS 'MODULE_PATHNAME', 'cbl_find_shipments' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 2;
 COMMENT ON FUNCTION cbl.find_shipments(text) IS
   'every shipment that has the value as a reference of any kind (awb, container and s10 input is normalised), with the kind and the stored form';
 
 CREATE FUNCTION cbl.find_shipment(value text, kind text DEFAULT NULL) RETURNS bigint
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-  ids bigint[];
-  matches text;
-BEGIN
-  IF kind IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cbl.reference_kinds() k WHERE k.kind = find_shipment.kind) THEN
-    RAISE EXCEPTION 'unknown kind of reference "%"', kind
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Reference kinds are ' || (SELECT string_agg(k.kind, ', ') FROM cbl.reference_kinds() k) || '.';
-  END IF;
-  SELECT array_agg(DISTINCT f.shipment_id ORDER BY f.shipment_id)
-    INTO ids
-    FROM cbl.find_shipments(value) f
-   WHERE find_shipment.kind IS NULL OR f.kind = find_shipment.kind;
-  IF cardinality(ids) > 1 THEN
-    -- the shipments by their own references (what people know them by)
-    SELECT string_agg(format('shipment %s (%s %s)', s.reference, f.kind, f.stored_value), ', '
-                      ORDER BY f.shipment_id, f.kind)
-      INTO matches
-      FROM cbl.find_shipments(value) f JOIN cbl.shipment s ON s.id = f.shipment_id
-     WHERE find_shipment.kind IS NULL OR f.kind = find_shipment.kind;
-    RAISE EXCEPTION 'reference "%" matches % shipments', value, cardinality(ids)
-      USING ERRCODE = 'cardinality_violation',
-            DETAIL = 'It is ' || matches || '.',
-            HINT = 'Name the kind, e.g. cbl.find_shipment(value, ''hawb''), or list them all with cbl.find_shipments(value).';
-  END IF;
-  RETURN ids[1];
-END $$;
+  AS 'MODULE_PATHNAME', 'cbl_find_shipment' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION cbl.find_shipment(text, text) IS
   'the shipment with the value as a reference (of the kind, if given; awb, container and s10 input is normalised); NULL if none, an error if several (SQLSTATE 21000)';

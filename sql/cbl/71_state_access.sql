@@ -41,6 +41,15 @@ RETURNS TABLE ("position" smallint, milestone text, required boolean, terminal b
 COMMENT ON FUNCTION cbl.state_steps(cbl.milestone_state) IS
   'every step of the state''s framework in order, with the planned, estimated and actual times the state holds for it';
 
+-- What cbl.v_shipment_status shows of a state, from one pass over the steps
+-- (aggregating cbl.state_steps for it was a third of a status look-up).
+CREATE FUNCTION cbl.state_summary(state cbl.milestone_state,
+                                  OUT current_milestone text, OUT current_milestone_at timestamptz,
+                                  OUT eta timestamptz, OUT delivered_at timestamptz, OUT is_terminal boolean)
+  AS 'MODULE_PATHNAME', 'cbl_state_summary' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION cbl.state_summary(cbl.milestone_state) IS
+  'the current milestone and when it happened; the delivery step''s (the first terminal step, required ones first) latest estimate or plan and actual time; whether a terminal milestone happened';
+
 CREATE FUNCTION cbl.current_milestone(state cbl.milestone_state) RETURNS text
   AS 'MODULE_PATHNAME', 'cbl_current_milestone' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cbl.current_milestone(cbl.milestone_state) IS

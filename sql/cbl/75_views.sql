@@ -26,15 +26,7 @@ SELECT s.id AS shipment_id,
   JOIN cbl.party cu ON cu.id = s.customer_id
   LEFT JOIN cbl.party ca ON ca.id = s.carrier_id
   LEFT JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
-  LEFT JOIN LATERAL (
-    SELECT (array_agg(st.milestone ORDER BY st.position DESC) FILTER (WHERE st.actual IS NOT NULL))[1] AS current_milestone,
-           (array_agg(st.actual ORDER BY st.position DESC) FILTER (WHERE st.actual IS NOT NULL))[1] AS current_milestone_at,
-           (array_agg(coalesce(st.estimated, st.planned) ORDER BY st.required DESC, st.position)
-              FILTER (WHERE st.terminal))[1] AS eta,
-           (array_agg(st.actual ORDER BY st.required DESC, st.position) FILTER (WHERE st.terminal))[1] AS delivered_at,
-           bool_or(st.terminal AND st.actual IS NOT NULL) AS is_terminal
-      FROM cbl.state_steps(ss.state) st
-  ) x ON true;
+  LEFT JOIN LATERAL cbl.state_summary(ss.state) x ON true;
 COMMENT ON VIEW cbl.v_shipment_status IS
   'for BI: one row per shipment with its parties, where it is (current milestone), when it is expected and was delivered, and its open exceptions; standard SQL types';
 COMMENT ON COLUMN cbl.v_shipment_status.shipment_id IS 'shipment id';
