@@ -13,6 +13,9 @@
 #                                                               set-based after ingest (step "charges")
 #   BENCH_SCALE_QUERY_LIMIT=600 bash test/bench/scale.sh        cancel kpi and kpi_fx after 600 s (1800)
 #   BENCH_PATCH=/tmp/my_change.sql bash test/bench/scale.sh     SQL run after CREATE EXTENSION (an index to try ...)
+#   BENCH_SCALE_SHARED_BUFFERS=8GB bash test/bench/scale.sh    shared buffers of the cluster (512MB); sized
+#                                                               to the look-ups' hot set (about 1.7 kB a
+#                                                               shipment), the cached pass reads it into them
 #
 # One database grows step by step: the first size, then shipments added to
 # reach each next size (never regenerated).  The first size is one month
@@ -51,8 +54,9 @@
 #              its own shipments: 'cold', right after settlement, and
 #              'cached', after pg_prewarm has read the look-ups' hot set
 #              (the shipments, their state, the look-up and event keys)
-#              into the page cache, as a machine whose RAM holds it would
-#              have it (scale_data.sql, bench_scale.prewarm)
+#              into shared buffers if it fits in them, else into the page
+#              cache, as a machine whose RAM holds it would have it
+#              (scale_data.sql, bench_scale.prewarm)
 #
 # The report (scale_report.sql) prints, per step and size: rows, seconds,
 # microseconds per row and its ratio to the first size (target: within 1.5x
@@ -88,6 +92,11 @@ samples="${BENCH_SCALE_SAMPLES:-200}"
 billing="${BENCH_SCALE_BILLING:-triggers}"
 limit="${BENCH_SCALE_QUERY_LIMIT:-1800}"
 patch="${BENCH_PATCH:-}"
+shared_buffers="${BENCH_SCALE_SHARED_BUFFERS:-512MB}"
+if ! [[ "$shared_buffers" =~ ^[1-9][0-9]*(MB|GB)$ ]]; then
+	echo "cbl bench: BENCH_SCALE_SHARED_BUFFERS must be a size in MB or GB, such as 512MB or 8GB" >&2
+	exit 2
+fi
 case "$batch$samples$limit${sizes// /}" in
 *[!0-9]*) echo "cbl bench: BENCH_SCALE_SIZES (numbers separated by spaces), BENCH_SCALE_BATCH, BENCH_SCALE_SAMPLES and BENCH_SCALE_QUERY_LIMIT must be numbers" >&2; exit 2 ;;
 esac
@@ -123,11 +132,12 @@ report="$bench_dir/scale_report.txt"
 
 # Autovacuum on, as in production and as in the ingest benchmark: the
 # tables grow during the run and the plans depend on their statistics.
-bench_cluster_start test/bench/scale.sh <<'EOF'
+bench_cluster_start test/bench/scale.sh <<EOF
 autovacuum = on                  # see test/bench/scale.sh
 log_autovacuum_min_duration = 0  # when it ran, next to the batch times
 checkpoint_timeout = 1h
 max_wal_size = 8GB
+shared_buffers = $shared_buffers
 EOF
 if [ -n "$patch" ]; then
 	echo "cbl bench: applying BENCH_PATCH $patch"
@@ -242,7 +252,7 @@ done
 {
 	echo
 	echo "cbl scale benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, PostgreSQL $("$PG_CONFIG" --version | sed 's/^PostgreSQL //')"
-	echo "sizes: $sizes shipments (a month = $first), ingest batches of $batch, $samples lookups per size; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "sizes: $sizes shipments (a month = $first), ingest batches of $batch, $samples lookups per size, shared buffers $shared_buffers; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	if [ -n "$patch" ]; then
 		echo "BENCH_PATCH: $patch was applied after CREATE EXTENSION cbl: these are not the figures of cbl as installed"
 	fi

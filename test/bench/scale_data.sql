@@ -298,7 +298,8 @@ CREATE TABLE bench_scale.lookup (
   PRIMARY KEY (step, cache, query, k)
 );
 CREATE TABLE bench_scale.prewarm (
-  step integer PRIMARY KEY, relations integer NOT NULL, bytes bigint NOT NULL, seconds float8 NOT NULL
+  step integer PRIMARY KEY, relations integer NOT NULL, bytes bigint NOT NULL, seconds float8 NOT NULL,
+  mode text NOT NULL
 );
 CREATE TABLE bench_scale.plan (
   step integer NOT NULL, query text NOT NULL, plan text NOT NULL, PRIMARY KEY (step, query)
@@ -342,14 +343,17 @@ BEGIN
 END
 $$;
 
--- prewarm(): reads the status look-ups' hot set into the page cache with
--- pg_prewarm ('read': through the kernel, not into shared buffers), as a
--- machine whose RAM holds it would have it: what the four plans read, that
--- is cbl.shipment, its state and exceptions with their indexes and the
--- state's TOAST, the reference look-up's value index (its scans are
--- index-only), and every event partition's primary key (cbl.event_sources
--- reads only that).  Returns the relations and bytes read.
-CREATE FUNCTION bench_scale.prewarm(OUT relations integer, OUT bytes bigint)
+-- prewarm(): reads the status look-ups' hot set into memory with
+-- pg_prewarm, as a machine whose RAM holds it would have it: into shared
+-- buffers ('buffer') if it fits in nine tenths of them
+-- (BENCH_SCALE_SHARED_BUFFERS), else into the page cache ('read': through
+-- the kernel, a look-up then copies its blocks from there).  The hot set is
+-- what the four plans read: cbl.shipment, its state and exceptions with
+-- their indexes and the state's TOAST, the reference look-up's value index
+-- (its scans are index-only), and every event partition's primary key
+-- (cbl.event_sources reads only that).  Returns the relations, the bytes
+-- read and the mode.
+CREATE FUNCTION bench_scale.prewarm(OUT relations integer, OUT bytes bigint, OUT mode text)
 LANGUAGE sql AS $$
   WITH t AS (
     SELECT c.oid, c.reltoastrelid, coalesce(p.relname, c.relname) AS root
@@ -363,8 +367,13 @@ LANGUAGE sql AS $$
     SELECT x.indexrelid FROM t JOIN pg_index x ON x.indrelid = t.oid
      WHERE t.root IN ('shipment', 'shipment_state', 'exception') OR (t.root = 'event' AND x.indisprimary)
         OR x.indexrelid = 'cbl.reference_lookup_value_idx'::regclass
+  ), m AS (
+    SELECT CASE WHEN sum(pg_relation_size(r.oid)) <= 0.9 * pg_size_bytes(current_setting('shared_buffers'))
+                THEN 'buffer' ELSE 'read' END AS mode
+      FROM r
   )
-  SELECT count(*)::integer, coalesce(sum(pg_prewarm(r.oid, 'read')), 0) * current_setting('block_size')::bigint FROM r
+  SELECT count(*)::integer, coalesce(sum(pg_prewarm(r.oid, m.mode)), 0) * current_setting('block_size')::bigint, m.mode
+    FROM r, m GROUP BY m.mode
 $$;
 
 -- lookups(step, size): EXPLAIN (ANALYZE, BUFFERS) of the four forms of a
@@ -397,7 +406,7 @@ BEGIN
     IF cache = 'cached' THEN
       t0 := clock_timestamp();
       w := bench_scale.prewarm();
-      INSERT INTO bench_scale.prewarm VALUES (step, w.relations, w.bytes, extract(epoch FROM clock_timestamp() - t0));
+      INSERT INTO bench_scale.prewarm VALUES (step, w.relations, w.bytes, extract(epoch FROM clock_timestamp() - t0), w.mode);
     END IF;
     FOR q IN SELECT * FROM (VALUES
         (1, '1 status by reference', 'SELECT * FROM cbl.v_shipment_status WHERE reference = %L', 'S'),

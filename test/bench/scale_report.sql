@@ -40,9 +40,10 @@ SELECT 'Note: "> " marks a query cancelled at BENCH_SCALE_QUERY_LIMIT: it took l
 \pset tuples_only off
 
 \echo 'Status of one shipment: executor ms from EXPLAIN (ANALYZE, BUFFERS), over the samples'
-\echo '(cold: right after settlement; cached: after bench_scale.prewarm() read the hot set into the page cache)'
+\echo '(cold: right after settlement; cached: after bench_scale.prewarm() read the hot set into shared buffers, or the page cache if it does not fit)'
 SELECT l.query, l.cache, to_char(z.size, 'FM999G999G999') AS size, count(*) AS samples,
        to_char(percentile_cont(0.5) WITHIN GROUP (ORDER BY l.ms), 'FM990.000') AS "median ms",
+       to_char(percentile_cont(0.95) WITHIN GROUP (ORDER BY l.ms), 'FM990.000') AS "p95 ms",
        to_char(max(l.ms), 'FM990.000') AS "max ms",
        to_char(percentile_cont(0.5) WITHIN GROUP (ORDER BY l.planning_ms), 'FM990.000') AS "median planning ms",
        to_char(avg(l.hit + l.read), 'FM99990.0') AS "buffers",
@@ -56,7 +57,7 @@ SELECT l.query, l.cache, to_char(z.size, 'FM999G999G999') AS size, count(*) AS s
 \echo 'The hot set the cached pass read first (bench_scale.prewarm)'
 SELECT to_char(z.size, 'FM999G999G999') AS size, w.relations,
        pg_size_pretty(w.bytes) AS bytes, round(w.bytes::numeric / z.size) AS "bytes/shipment",
-       to_char(w.seconds, 'FM99990.0') AS seconds
+       to_char(w.seconds, 'FM99990.0') AS seconds, w.mode
   FROM bench_scale.prewarm w JOIN bench_scale.step_size z USING (step)
  ORDER BY w.step;
 
