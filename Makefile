@@ -155,7 +155,7 @@ $(DATA_built): $(INSTALL_PARTS)
 # The two commands.  Both install what is missing (as root, via apt-get),
 # build, install, and use private clusters under .cbl/ (git-ignored).
 
-.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest bench-ingest-ab regen-data asan-test bench-recon bench-settle bench-scale stress valgrind-test
+.PHONY: demo demo-stop test deps fuzz fuzz-smoke fuzz-build bench bench-rating bench-ingest bench-ingest-ab regen-data asan-test bench-recon bench-settle bench-scale bench-lookup stress valgrind-test
 
 deps:
 	@bash test/tools/deps.sh
@@ -247,6 +247,11 @@ bench-recon:
 # INSERT ... SELECT ... GROUP BY writing the same statement lines.
 bench-settle:
 	@bash test/bench/settle.sh
+
+# The status of one shipment, cbl against the baseline of 23 November 2026
+# (test/bench/lookup.sh, docs/performance.md, Scale).
+bench-lookup:
+	@bash test/bench/lookup.sh
 
 # Scale: 1, 2, 4 and 8 million shipments in one growing database; time per
 # row at each size and single-shipment status lookups (BENCH_SCALE_SIZES).

@@ -189,9 +189,15 @@ FindMatches(const char *value, const char *kind, Match **out, MemoryContext call
 		Oid			argtype = TEXTARRAYOID;
 		SPIPlanPtr	p;
 
-		/* through reference_lookup_value_idx: (value) INCLUDE (kind, shipment_id) */
-		p = SPI_prepare("SELECT l.shipment_id, l.kind, l.value FROM cbl.reference_lookup l "
-						"WHERE l.value OPERATOR(pg_catalog.=) ANY ($1)", 1, &argtype);
+		/*
+		 * Through reference_lookup_value_idx, (value) INCLUDE (kind,
+		 * shipment_id), by a generic plan: the custom plans PostgreSQL would
+		 * otherwise keep choosing were planned anew at every call, two thirds
+		 * of its cost.
+		 */
+		p = SPI_prepare_cursor("SELECT l.shipment_id, l.kind, l.value FROM cbl.reference_lookup l "
+							   "WHERE l.value OPERATOR(pg_catalog.=) ANY ($1)", 1, &argtype,
+							   CURSOR_OPT_GENERIC_PLAN);
 		if (p == NULL)
 			elog(ERROR, "cbl: could not prepare the reference look-up: %s", SPI_result_code_string(SPI_result));
 		SPI_keepplan(p);
