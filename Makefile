@@ -35,6 +35,7 @@ OBJS = \
 	src/milestone_wire.o \
 	src/milestone_state.o \
 	src/state_access.o \
+	src/event_sources.o \
 	src/owned_strings.o \
 	src/json_flat.o \
 	src/event_parse.o \

@@ -1997,25 +1997,15 @@ RETURNS TABLE (shipment_id bigint, kind text, stored_value text)
 CREATE OR REPLACE FUNCTION cbl.find_shipment(value text, kind text DEFAULT NULL) RETURNS bigint
   AS 'MODULE_PATHNAME', 'cbl_find_shipment' LANGUAGE C STABLE PARALLEL SAFE;
 
--- Who reported each event of a shipment, for v_timeline.  PL/pgSQL with a
--- generic plan: the shipment id is a parameter known when the plan starts,
--- so only the shipment's partition of cbl.event is opened (a lateral join in
--- the view would open every partition's index on every call).  It reads
--- the primary key only (an index-only scan once vacuum has marked the
--- pages visible): the event key is the hash of (source, event_id) that
--- ingest computes, and the source is the same in every revision.
+-- Who reported each event of a shipment, for v_timeline.  In C
+-- (src/event_sources.c): one query by a generic plan, so that only the
+-- shipment's partition of cbl.event is opened (a lateral join in the view
+-- would open every partition's index on every call).  It reads the primary
+-- key only (an index-only scan once vacuum has marked the pages visible):
+-- the event key is the hash of (source, event_id) that ingest computes, and
+-- the source is the same in every revision.
 CREATE FUNCTION cbl.event_sources(shipment_id bigint, OUT event_keys bigint[], OUT sources text[])
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-SET plan_cache_mode = force_generic_plan AS $$
-BEGIN
-  SELECT array_agg(hashtextextended(e.source || E'\x1f' || e.event_id, 0) ORDER BY e.source, e.event_id),
-         array_agg(e.source ORDER BY e.source, e.event_id)
-    INTO event_keys, sources
-    FROM (SELECT DISTINCT e.source, e.event_id
-            FROM cbl.event e
-           WHERE e.shipment_id = event_sources.shipment_id) e;
-END $$;
+  AS 'MODULE_PATHNAME', 'cbl_event_sources' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cbl.event_sources(bigint) IS
   'the event keys of a shipment''s events and, at the same place, the source of each: who supplied a time the milestone state records by event key';
 

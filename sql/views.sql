@@ -135,6 +135,18 @@ SELECT * FROM cbl.state_summary('0'::cbl.milestone_state);
 SELECT * FROM cbl.state_summary('999'::cbl.milestone_state);
 DROP TABLE summary_case;
 
+-- cbl.event_sources (C) gives what its SQL definition gave, for every
+-- shipment here (with events of several sources, revisions, none).
+SELECT count(*) AS shipments, count(c.event_keys) AS with_events,
+       count(*) FILTER (WHERE (c.event_keys, c.sources) IS DISTINCT FROM (q.event_keys, q.sources)) AS differ
+  FROM cbl.shipment s
+  CROSS JOIN LATERAL cbl.event_sources(s.id) c
+  CROSS JOIN LATERAL (
+    SELECT array_agg(hashtextextended(e.source || E'\x1f' || e.event_id, 0) ORDER BY e.source, e.event_id) AS event_keys,
+           array_agg(e.source ORDER BY e.source, e.event_id) AS sources
+      FROM (SELECT DISTINCT e.source, e.event_id FROM cbl.event e WHERE e.shipment_id = s.id) e) q
+ WHERE s.id = ANY (:'mine');
+
 -- Columns and their types: standard SQL types only, never a cbl type.
 SELECT table_name, ordinal_position, column_name, data_type
   FROM information_schema.columns
