@@ -14,7 +14,7 @@
 # 10 events each through cbl.ingest_events, no billing), then
 # bench_scale.prewarm() reads the look-ups' hot set into shared buffers.
 # Before any timing, a check compares the two on 2 000 shipments: the
-# view's rows, and what the finders give for the reference, the tracking
+# views' rows, and what the finders give for the reference, the tracking
 # number (as stored and with spaces around it) and a value nobody has; the
 # report says "identical" or "DIFFERENT".  Then each form is timed for the
 # same shipments both ways, old and new alternately first: executor
@@ -24,6 +24,7 @@
 #   1  cbl.v_shipment_status WHERE reference = ...
 #   2  the same WHERE shipment_id = cbl.find_shipment(tracking number)
 #   3  the same WHERE shipment_id = (SELECT ... FROM cbl.reference_lookup ...)
+#   4  cbl.v_timeline WHERE shipment_id = (the same sub-select)
 #   f  SELECT cbl.find_shipment(tracking number) alone
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -67,6 +68,12 @@ SELECT count(*) AS shipments,
                               IS DISTINCT FROM
                               (SELECT o::text FROM bench_lookup.v_shipment_status o WHERE o.reference = s.ref))
          AS rows_differ,
+       count(*) FILTER (WHERE (SELECT array_agg(n::text ORDER BY n.position) FROM cbl.v_timeline n
+                                WHERE n.shipment_id = cbl.find_shipment(s.ref))
+                              IS DISTINCT FROM
+                              (SELECT array_agg(o::text ORDER BY o.position) FROM bench_lookup.v_timeline o
+                                WHERE o.shipment_id = cbl.find_shipment(s.ref)))
+         AS timelines_differ,
        count(*) FILTER (WHERE cbl.find_shipment(s.ref) IS DISTINCT FROM bench_lookup.find_shipment(s.ref)
                            OR cbl.find_shipment(s.trk) IS DISTINCT FROM bench_lookup.find_shipment(s.trk)
                            OR cbl.find_shipment(' ' || s.trk || ' ') IS DISTINCT FROM bench_lookup.find_shipment(' ' || s.trk || ' ')
@@ -98,6 +105,8 @@ BEGIN
         ('2 status by tracking no, find_shipment', 'old', 'SELECT * FROM bench_lookup.v_shipment_status WHERE shipment_id = bench_lookup.find_shipment(%L)', 'T'),
         ('3 status by tracking no, reference_lookup', 'new', 'SELECT * FROM cbl.v_shipment_status WHERE shipment_id = (SELECT l.shipment_id FROM cbl.reference_lookup l WHERE l.kind = ''tracking'' AND l.value = %L)', 'T'),
         ('3 status by tracking no, reference_lookup', 'old', 'SELECT * FROM bench_lookup.v_shipment_status WHERE shipment_id = (SELECT l.shipment_id FROM cbl.reference_lookup l WHERE l.kind = ''tracking'' AND l.value = %L)', 'T'),
+        ('4 timeline by tracking no, reference_lookup', 'new', 'SELECT * FROM cbl.v_timeline WHERE shipment_id = (SELECT l.shipment_id FROM cbl.reference_lookup l WHERE l.kind = ''tracking'' AND l.value = %L)', 'T'),
+        ('4 timeline by tracking no, reference_lookup', 'old', 'SELECT * FROM bench_lookup.v_timeline WHERE shipment_id = (SELECT l.shipment_id FROM cbl.reference_lookup l WHERE l.kind = ''tracking'' AND l.value = %L)', 'T'),
         ('f find_shipment alone', 'new', 'SELECT cbl.find_shipment(%L)', 'T'),
         ('f find_shipment alone', 'old', 'SELECT bench_lookup.find_shipment(%L)', 'T')
       ) v(form, side, q, kind)
@@ -121,8 +130,9 @@ SQL
 	psql_bench -d "$bench_db" <<'SQL'
 \pset footer off
 SELECT shipments, not_found,
-       CASE WHEN rows_differ = 0 AND finds_differ = 0 AND not_found = 0 THEN 'identical' ELSE 'DIFFERENT' END AS "new against old",
-       rows_differ, finds_differ
+       CASE WHEN rows_differ = 0 AND timelines_differ = 0 AND finds_differ = 0 AND not_found = 0
+            THEN 'identical' ELSE 'DIFFERENT' END AS "new against old",
+       rows_differ, timelines_differ, finds_differ
   FROM bench_lookup.check_result;
 \echo 'Executor ms (EXPLAIN ANALYZE): old = bench_lookup (lookup_baseline.sql), new = cbl as installed'
 SELECT form,

@@ -7,8 +7,10 @@
 --   v_shipment_status               cbl.v_shipment_status with the state
 --                                   summarised by aggregating
 --                                   cbl.state_steps in SQL
+--   event_sources, v_timeline       cbl.v_timeline with the sources of the
+--                                   events read by PL/pgSQL
 --
--- cbl now has the finders and the summary (cbl.state_summary) in C; the
+-- cbl now has the finders, the summary (cbl.state_summary) and the sources in C; the
 -- benchmark checks that both give the same answers before it times them.
 
 SET client_min_messages = warning;
@@ -77,3 +79,52 @@ SELECT s.id AS shipment_id,
       FROM cbl.state_steps(ss.state) st
   ) x ON true;
 ALTER VIEW bench_lookup.v_shipment_status SET (security_invoker = true);
+
+CREATE FUNCTION bench_lookup.event_sources(shipment_id bigint, OUT event_keys bigint[], OUT sources text[])
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan AS $$
+BEGIN
+  SELECT array_agg(hashtextextended(e.source || E'\x1f' || e.event_id, 0) ORDER BY e.source, e.event_id),
+         array_agg(e.source ORDER BY e.source, e.event_id)
+    INTO event_keys, sources
+    FROM (SELECT DISTINCT e.source, e.event_id
+            FROM cbl.event e
+           WHERE e.shipment_id = event_sources.shipment_id) e;
+END $$;
+
+CREATE VIEW bench_lookup.v_timeline AS
+SELECT s.id AS shipment_id,
+       s.reference,
+       st.position::integer AS position,
+       st.milestone,
+       m.phase,
+       st.required,
+       st.planned,
+       st.estimated,
+       st.actual,
+       ev.sources[array_position(ev.event_keys, st.actual_event_key)] AS actual_source,
+       st.due_at,
+       CASE WHEN st.actual IS NOT NULL THEN coalesce(st.actual > st.due_at, false)
+            ELSE NOT st.ended AND (st.required OR st.planned IS NOT NULL) AND coalesce(now() > st.due_at, false)
+       END AS late
+  FROM cbl.shipment s
+  JOIN cbl.framework f ON f.code = s.framework
+  LEFT JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
+  -- who reported each event: the shipment's events read once, not once per step
+  CROSS JOIN LATERAL bench_lookup.event_sources(s.id) ev
+  -- a shipment without events gets its framework's steps from an empty state of the framework
+  CROSS JOIN LATERAL (
+    SELECT t.*,
+           coalesce(t.planned, t.prev_required_actual + t.sla) AS due_at
+      FROM (SELECT st.*,
+                   (array_agg(st.actual) FILTER (WHERE st.required)
+                      OVER (ORDER BY st.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
+                     [count(*) FILTER (WHERE st.required)
+                        OVER (ORDER BY st.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)] AS prev_required_actual,
+                   coalesce(bool_or(st.terminal AND st.actual IS NOT NULL) OVER (), false) AS ended
+              FROM cbl.state_steps(CASE WHEN cbl.framework_id(ss.state) IS NOT NULL THEN ss.state
+                                        ELSE f.id::text::cbl.milestone_state END) st) t
+  ) st
+  JOIN cbl.milestone m ON m.code = st.milestone;
+ALTER VIEW bench_lookup.v_timeline SET (security_invoker = true);
