@@ -263,13 +263,13 @@ cbl_find_shipments(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* The result of a query of one text column that returns one row. */
+/* The text a query of one row and column gives ("" for NULL). */
 static char *
-QueryText(const char *sql, int nargs, Oid *argtypes, Datum *args)
+QueryText(const char *sql)
 {
 	char	   *result;
 
-	if (SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+	if (SPI_execute(sql, true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "cbl: \"%s\" failed", sql);
 	result = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	return result ? result : "";
@@ -291,11 +291,15 @@ cbl_find_shipment(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	if (kind != NULL && ReferenceKindOf(kind, strlen(kind)) == REF_OTHER)
+	{
+		/* read before ereport: no query while an error is being built */
+		char	   *kinds = QueryText("SELECT string_agg(k.kind, ', ') FROM cbl.reference_kinds() k");
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown kind of reference \"%s\"", kind),
-				 errhint("Reference kinds are %s.",
-						 QueryText("SELECT string_agg(k.kind, ', ') FROM cbl.reference_kinds() k", 0, NULL, NULL))));
+				 errhint("Reference kinds are %s.", kinds)));
+	}
 	if (PG_ARGISNULL(0))
 	{
 		SPI_finish();
