@@ -21,6 +21,8 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "cbl.h"
+
 PG_FUNCTION_INFO_V1(cbl_event_sources);
 
 /* hashtextextended(source || E'\x1f' || event_id, 0): ingest's event key */
@@ -51,13 +53,9 @@ cbl_event_sources(PG_FUNCTION_ARGS)
 	static SPIPlanPtr plan = NULL;
 	Datum		arg = PG_GETARG_DATUM(0);
 	MemoryContext caller = CurrentMemoryContext;
-	TupleDesc	desc;
 	Datum		values[2] = {0, 0};
 	bool		nulls[2] = {true, true};
-	HeapTuple	result;
 
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "cbl.event_sources must return a row");
 	SPI_connect();
 	if (plan == NULL)
 	{
@@ -101,6 +99,5 @@ cbl_event_sources(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
-	result = heap_form_tuple(BlessTupleDesc(desc), values, nulls);
-	PG_RETURN_DATUM(HeapTupleGetDatum(result));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(CblResultDesc(fcinfo), values, nulls)));
 }

@@ -174,6 +174,7 @@ FindMatches(const char *value, const char *kind, Match **out, MemoryContext call
 	Datum		arg;
 	Match	   *matches;
 	int			n = 0;
+	MemoryContext spi;
 
 	RefFormsOf(&f, value);
 	while (nforms < 4 && f.cand[nforms] != NULL)
@@ -207,7 +208,9 @@ FindMatches(const char *value, const char *kind, Match **out, MemoryContext call
 	if (SPI_execute_plan(plan, &arg, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "cbl: the reference look-up failed");
 
-	matches = MemoryContextAlloc(caller, Max(SPI_processed, 1) * sizeof(Match));
+	/* the matches outlive SPI's memory */
+	spi = MemoryContextSwitchTo(caller);
+	matches = palloc(Max(SPI_processed, 1) * sizeof(Match));
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	row = SPI_tuptable->vals[i];
@@ -223,10 +226,11 @@ FindMatches(const char *value, const char *kind, Match **out, MemoryContext call
 		if (form == NULL || !TextIs(row_value, form) || (kind != NULL && !TextIs(row_kind, kind)))
 			continue;
 		matches[n].shipment_id = id;
-		matches[n].kind = MemoryContextStrdup(caller, text_to_cstring(row_kind));
-		matches[n].value = MemoryContextStrdup(caller, form);
+		matches[n].kind = text_to_cstring(row_kind);
+		matches[n].value = pstrdup(form);
 		n++;
 	}
+	MemoryContextSwitchTo(spi);
 	SPI_freetuptable(SPI_tuptable);
 	qsort(matches, n, sizeof(Match), MatchCmp);
 	*out = matches;

@@ -39,6 +39,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "cbl.h"
 #include "milestone_state.h"
 #include "state_access.h"
 
@@ -403,23 +404,12 @@ cbl_state_summary(PG_FUNCTION_ARGS)
 {
 	MilestoneState *s = PG_GETARG_MILESTONE_STATE_P(0);
 	const FrameworkInfo *f = StateFramework(s);
-	TupleDesc	desc = (TupleDesc) fcinfo->flinfo->fn_extra;
 	Datum		values[5] = {0};
 	bool		nulls[5] = {true, true, true, true, false};
 	int			cur = f ? CurrentStep(f, s) : -1;
 	int			delivery = -1;
 	bool		terminal = false;
 
-	if (desc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "cbl.state_summary must return a row");
-		desc = BlessTupleDesc(CreateTupleDescCopy(desc));
-		fcinfo->flinfo->fn_extra = desc;
-		MemoryContextSwitchTo(old);
-	}
 	for (int k = 0; f != NULL && k < f->nsteps; k++)
 	{
 		const FrameworkStepInfo *st = &f->steps[k];
@@ -451,7 +441,7 @@ cbl_state_summary(PG_FUNCTION_ARGS)
 		nulls[3] = actual == NULL;
 	}
 	values[4] = BoolGetDatum(terminal);
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(CblResultDesc(fcinfo), values, nulls)));
 }
 
 /* Invalidate cbl.<name>, if it exists. */
