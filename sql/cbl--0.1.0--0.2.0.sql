@@ -2078,3 +2078,42 @@ SELECT s.id AS shipment_id,
   LEFT JOIN cbl.shipment_state ss ON ss.shipment_id = s.id
   LEFT JOIN LATERAL cbl.state_summary(ss.state) x ON true;
 ALTER VIEW cbl.v_shipment_status SET (security_invoker = true);
+
+-- X12 315 port dates: the DTMs of the R4 loops are read as events of their
+-- own (docs/formats.md), through these shipped code map rows.
+COMMENT ON COLUMN cbl.code_map.standard IS 'name of the standard or carrier code list, e.g. IATA, DCSA, UPU, X12-315, X12-315-DTM, X12-214';
+COMMENT ON COLUMN cbl.code_map.qualifier IS 'what the code alone does not say (DCSA: EMPTY/LADEN and .EXPORT/.IMPORT/.TRANSSHIPMENT, or the document type; X12 315 and its DTMs: the port function; IATA: ORIGIN, DESTINATION or TRANSIT, or the discrepancy), or '''' for any';
+ALTER TABLE cbl.code_map DISABLE TRIGGER code_map_guard_builtin;
+INSERT INTO cbl.code_map (standard, version, code, qualifier, milestone, classifier, reason_code, description, builtin)
+SELECT v.standard, v.version, v.code, v.qualifier, v.milestone, v.classifier, v.reason_code, v.description, true
+  FROM (VALUES
+  ('X12-315-DTM', '', '139', '', NULL, 'EST', 'DTM139', 'estimated time at a port of another function'),
+  ('X12-315-DTM', '', '139', 'L', 'DEPARTED', 'EST', NULL, 'estimated departure from the port of loading'),
+  ('X12-315-DTM', '', '139', 'D', 'ARRIVED', 'EST', NULL, 'estimated arrival at the port of discharge'),
+  ('X12-315-DTM', '', '139', 'E', 'DELIVERED', 'EST', NULL, 'estimated arrival at the place of delivery'),
+  ('X12-315-DTM', '', '139', 'I', 'TRANSSHIPPED', 'EST', NULL, 'estimated time at an interim port'),
+  ('X12-315-DTM', '', '139', 'T', 'TRANSSHIPPED', 'EST', NULL, 'estimated time at a transshipment port'),
+  ('X12-315-DTM', '', '140', '', NULL, 'ACT', 'DTM140', 'actual time at a port of another function'),
+  ('X12-315-DTM', '', '140', 'L', 'DEPARTED', 'ACT', NULL, 'actual departure from the port of loading'),
+  ('X12-315-DTM', '', '140', 'D', 'ARRIVED', 'ACT', NULL, 'actual arrival at the port of discharge'),
+  ('X12-315-DTM', '', '140', 'I', 'TRANSSHIPPED', 'ACT', NULL, 'actual time at an interim port'),
+  ('X12-315-DTM', '', '140', 'T', 'TRANSSHIPPED', 'ACT', NULL, 'actual time at a transshipment port'),
+  ('X12-315-DTM', '', '369', '', NULL, 'EST', 'DTM369', 'estimated departure from a port of another function'),
+  ('X12-315-DTM', '', '369', 'L', 'DEPARTED', 'EST', NULL, 'estimated departure from the port of loading'),
+  ('X12-315-DTM', '', '369', 'I', 'TRANSSHIPPED', 'EST', NULL, 'estimated departure from an interim port'),
+  ('X12-315-DTM', '', '369', 'T', 'TRANSSHIPPED', 'EST', NULL, 'estimated departure from a transshipment port'),
+  ('X12-315-DTM', '', '370', '', NULL, 'ACT', 'DTM370', 'actual departure from a port of another function'),
+  ('X12-315-DTM', '', '370', 'L', 'DEPARTED', 'ACT', NULL, 'actual departure from the port of loading'),
+  ('X12-315-DTM', '', '370', 'I', 'TRANSSHIPPED', 'ACT', NULL, 'actual departure from an interim port'),
+  ('X12-315-DTM', '', '370', 'T', 'TRANSSHIPPED', 'ACT', NULL, 'actual departure from a transshipment port'),
+  ('X12-315-DTM', '', '371', '', NULL, 'EST', 'DTM371', 'estimated arrival at a port of another function'),
+  ('X12-315-DTM', '', '371', 'D', 'ARRIVED', 'EST', NULL, 'estimated arrival at the port of discharge'),
+  ('X12-315-DTM', '', '371', 'E', 'DELIVERED', 'EST', NULL, 'estimated arrival at the place of delivery'),
+  ('X12-315-DTM', '', '371', 'I', 'TRANSSHIPPED', 'EST', NULL, 'estimated arrival at an interim port'),
+  ('X12-315-DTM', '', '371', 'T', 'TRANSSHIPPED', 'EST', NULL, 'estimated arrival at a transshipment port'),
+  ('X12-315-DTM', '', '372', '', NULL, 'ACT', 'DTM372', 'actual arrival at a port of another function'),
+  ('X12-315-DTM', '', '372', 'D', 'ARRIVED', 'ACT', NULL, 'actual arrival at the port of discharge'),
+  ('X12-315-DTM', '', '372', 'I', 'TRANSSHIPPED', 'ACT', NULL, 'actual arrival at an interim port'),
+  ('X12-315-DTM', '', '372', 'T', 'TRANSSHIPPED', 'ACT', NULL, 'actual arrival at a transshipment port')
+) AS v(standard, version, code, qualifier, milestone, classifier, reason_code, description);
+ALTER TABLE cbl.code_map ENABLE TRIGGER code_map_guard_builtin;

@@ -10,6 +10,8 @@ SELECT cbl.create_shipment('FCL-3150', 'ocean_fcl', 'FMT-X12', 'FMT-CBLX', NULL,
   '{"bl": "CBLXLAX250007", "container": "CBLU7654322"}') AS s1 \gset
 SELECT cbl.create_shipment('FCL-3151', 'ocean_fcl', 'FMT-X12', 'FMT-CBLX', NULL, 'US', 'US',
   '{"bl": "21001ASK5V9U"}') AS s2 \gset
+SELECT cbl.create_shipment('FCL-3152', 'ocean_fcl', 'FMT-X12', 'FMT-CBLX', NULL, 'CN', 'US',
+  '{"bl": "CBLXNGB250031"}') AS s6 \gset
 SELECT cbl.create_shipment('LTL-1751807', 'import_only', 'FMT-X12', 'FMT-CBLX', NULL, NULL, 'US',
   '{"other": "1751807"}') AS s3 \gset
 SELECT cbl.create_shipment('LTL-187676', 'import_only', 'FMT-X12', 'FMT-CBLX', NULL, NULL, 'US',
@@ -32,6 +34,64 @@ SELECT e.event_id, e.shipment_ref, e.milestone, e.classifier, e.occurred_at,
 SELECT payload FROM cbl.event WHERE shipment_id = :s1 AND milestone = 'ARRIVED';
 -- the same file again: all duplicates
 SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+
+-- 315 port dates: each DTM of an R4 loop is an event of its own (code map
+-- standard X12-315-DTM, code DTM01, qualifier the R4 port function): 140
+-- at the port of loading is DEPARTED ACT, 139 at a transshipment port
+-- TRANSSHIPPED EST, at the port of discharge ARRIVED EST, at the place of
+-- delivery DELIVERED EST; an actual time at the place of receipt is
+-- information (reason code DTM140).  DTM times without a time code are
+-- local at the port; a date without a time is local midnight.  The DTM
+-- before the first R4 belongs to no port and is not read.
+\set msg `cat test/fixtures/formats/x12_315_cbl_dates.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT e.event_id, e.milestone, e.classifier, e.reason_code, e.occurred_at, e.location,
+       e.payload->>'port_function' AS fn, e.payload->>'time_given' AS time_given
+  FROM cbl.event e WHERE e.shipment_id = :s6 ORDER BY e.occurred_at, e.event_id;
+SELECT payload FROM cbl.event WHERE shipment_id = :s6 AND milestone = 'ARRIVED';
+-- Carriers repeat the dates in every 315: the id is the date's own key
+-- (sender, DTM01, port function and port, the bills of lading in any
+-- order), not the set's, so a shipment keeps one event per port date.  The same
+-- file again is all duplicates.  The next 315 (a later group, its
+-- references in another order) repeats two dates and moves two ETAs: all
+-- four are the next revisions of their events (a later GS04/GS05 is a
+-- later issue), and the state follows the moved ETAs.  It adds the actual
+-- time at Singapore, and one DTM has a day that does not exist: that date
+-- alone is rejected.  ET, CT ... time codes are read as on AT7.
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+\set msg `cat test/fixtures/formats/x12_315_cbl_dates_moved.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT e.event_id, e.revision, e.milestone, e.classifier, e.occurred_at
+  FROM cbl.event e WHERE e.shipment_id = :s6 AND e.revision > 1 ORDER BY e.event_id;
+SELECT position, reason FROM cbl.event_reject WHERE reject_no > :r0 ORDER BY reject_no;
+SELECT cbl.milestone_time(st.state, 'ARRIVED', 'EST') AS eta_discharge,
+       cbl.milestone_time(st.state, 'TRANSSHIPPED', 'ACT') AS transshipped,
+       v.current_milestone, v.eta
+  FROM cbl.shipment_state st JOIN cbl.v_shipment_status v ON v.shipment_id = st.shipment_id
+ WHERE st.shipment_id = :s6;
+-- Two 315s of one group (the same GS04/GS05), naming only the bill of
+-- lading (it keys the dates), give the ETA at Los Angeles two different
+-- times.  X12 gives nothing to order them by: one becomes the event's next
+-- revision and the other a conflict, recorded, whatever their order in the
+-- file (the content hash decides: the swapped file, tried first and rolled
+-- back, gives the same), and the state holds the stored one.
+BEGIN;
+SAVEPOINT swapped;
+\set msg `cat test/fixtures/formats/x12_315_cbl_dates_conflict_swapped.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT c.event_id, c.incoming->>'occurred_at' AS incoming_at FROM cbl.event_conflict c
+ WHERE c.shipment_id = :s6;
+SELECT cbl.milestone_time(state, 'ARRIVED', 'EST') AS eta_discharge FROM cbl.shipment_state
+ WHERE shipment_id = :s6;
+ROLLBACK TO SAVEPOINT swapped;
+\set msg `cat test/fixtures/formats/x12_315_cbl_dates_conflict.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT c.event_id, c.incoming->>'occurred_at' AS incoming_at FROM cbl.event_conflict c
+ WHERE c.shipment_id = :s6;
+SELECT cbl.milestone_time(state, 'ARRIVED', 'EST') AS eta_discharge FROM cbl.shipment_state
+ WHERE shipment_id = :s6;
+COMMIT;
+DELETE FROM cbl.event_reject WHERE reject_no > :r0;
 
 -- The published 315: its status location is a city (B411 LOCKBOURNE,
 -- qualifier CI) that cbl.location_zone does not know, so the time cannot be

@@ -570,6 +570,189 @@ SetTime(SetCtx *c, FmtEvent *ev, const char *date, const char *time, const char 
 	return true;
 }
 
+/*
+ * An order-independent hash of a set's references, so that the same
+ * shipment gives its port dates the same ids whatever order the N9s come in.
+ */
+static uint64_t
+RefsHash(const RefList *r)
+{
+	uint64_t	h = 0;
+	const char *p = r->buf;
+
+	while (p < r->buf + r->len)
+	{
+		const char *e = strchr(p, FMT_SEP[0]);
+		size_t		m = e ? (size_t) (e - p) : strlen(p);
+
+		h += FmtHash(p, m, FMT_HASH_SEED);
+		p += m + 1;
+	}
+	return h;
+}
+
+/*
+ * 315 port dates: each DTM of an R4 loop (estimated or actual times at a
+ * port: 139 estimated, 140 actual, 369 - 372 departure and arrival) is an
+ * event of its own, code map standard X12-315-DTM, code DTM01, qualifier
+ * the R4 port function.  Carriers repeat these dates in every 315 they
+ * send, so the id is the date's own key, not the set's: sender, DTM01,
+ * port function, the port and the set's bills of lading (or, without one,
+ * all its references).  The same date sent again is a duplicate, or from a
+ * later group (GS04/GS05) the event's next revision.
+ */
+static void
+Parse315Dates(SetCtx *c, Seg *segs, int n, const RefList *refs)
+{
+	char	   *el[MAX_ELEMENTS];
+	int			ne;
+	char		vessel[64] = "",
+				voyage[64] = "";
+	char		fn[8] = "",
+				port_q[8] = "",
+				port[64] = "",
+				port_name[64] = "";
+	bool		in_r4 = false;
+	int			k = 1;
+	RefList		bills = {.len = 0};
+	uint64_t	refs_hash;
+
+	for (int i = 0; i < n; i++)
+	{
+		char	   *copy;
+
+		if (strcmp(segs[i].tag, "Q2") != 0 && strcmp(segs[i].tag, "N9") != 0)
+			continue;
+		copy = strdup(segs[i].text);
+		if (copy == NULL)
+			return;
+		ne = Elements(copy, c->ic->esep, el, MAX_ELEMENTS);
+		if (strcmp(segs[i].tag, "N9") == 0)
+		{
+			if (strcmp(El(el, ne, 1), "BM") == 0)
+				AddRef(&bills, El(el, ne, 2));
+		}
+		else if (vessel[0] == '\0' && voyage[0] == '\0')
+		{
+			snprintf(vessel, sizeof(vessel), "%s", El(el, ne, 13));
+			snprintf(voyage, sizeof(voyage), "%s", El(el, ne, 9));
+		}
+		free(copy);
+	}
+	/*
+	 * The bills of lading key a date: the other references (a booking, a
+	 * customs number) come and go between 315s of one shipment.
+	 */
+	refs_hash = RefsHash(bills.len > 0 && !bills.overflow ? &bills : refs);
+
+	for (int i = 0; i < n; i++)
+	{
+		char	   *copy;
+		FmtEvent   *ev;
+		json_t	   *payload;
+		const char *q,
+				   *date,
+				   *time,
+				   *tcode;
+		char		keys[128] = "";
+		uint64_t	h;
+
+		if (strcmp(segs[i].tag, "R4") != 0 && strcmp(segs[i].tag, "DTM") != 0)
+			continue;
+		copy = strdup(segs[i].text);
+		if (copy == NULL)
+			return;
+		ne = Elements(copy, c->ic->esep, el, MAX_ELEMENTS);
+		if (strcmp(segs[i].tag, "R4") == 0)
+		{
+			in_r4 = true;
+			snprintf(fn, sizeof(fn), "%s", El(el, ne, 1));
+			snprintf(port_q, sizeof(port_q), "%s", El(el, ne, 2));
+			snprintf(port, sizeof(port), "%s", El(el, ne, 3));
+			snprintf(port_name, sizeof(port_name), "%s", El(el, ne, 4));
+			free(copy);
+			continue;
+		}
+		if (!in_r4)
+		{
+			/* a DTM before any R4 belongs to no port: the 315 has none such */
+			free(copy);
+			continue;
+		}
+		q = El(el, ne, 1);
+		date = El(el, ne, 2);
+		time = El(el, ne, 3);
+		tcode = El(el, ne, 4);
+
+		h = FmtHash(port, strlen(port), refs_hash);
+		ev = FmtAdd(c->batch, c->position);
+		if (ev == NULL)
+		{
+			free(copy);
+			return;
+		}
+		ev->source = c->opt->source ? c->opt->source : "x12-315";
+		ev->standard = "X12-315-DTM";
+		ev->version = c->version;
+		ev->raw = c->raw;
+		ev->has_updated_at = c->has_updated;
+		ev->updated_at = c->updated;
+		ev->event_id = FmtIsUnLocode(port)
+			? FmtPrintf(c->batch, "%s-DTM%.3s-%.3s-%s-%016llx", c->ic->sender, q, fn, port,
+						(unsigned long long) h)
+			: FmtPrintf(c->batch, "%s-DTM%.3s-%.3s-%016llx", c->ic->sender, q, fn,
+						(unsigned long long) h);
+		if (ev->event_id == NULL)
+			FmtReject(ev, "Out of memory while reading the transaction set.");
+		else if (q[0] == '\0' || strlen(q) > 3 || FmtHasControl(q))
+			FmtReject(ev, "DTM number %d of the set has no valid DTM01 (date/time qualifier).", k);
+		else if (fn[0] == '\0' || strlen(fn) > 3 || FmtHasControl(fn))
+			FmtReject(ev, "The R4 before DTM number %d has no valid R401 (port function).", k);
+		else if (date[0] == '\0')
+			FmtReject(ev, "DTM number %d has no DTM02 date; date ranges (DTM05, DTM06) are not read.", k);
+		ev->code = FmtStr(c->batch, q);
+		ev->qualifier = FmtStr(c->batch, fn);
+		memcpy(ev->classifier, "", 1);
+
+		if (port[0] && strlen(port) < 60 && !FmtHasControl(port))
+		{
+			if (FmtIsUnLocode(port))
+				snprintf(keys, sizeof(keys), "%s" FMT_SEP "%.2s", port, port);
+			else
+				snprintf(keys, sizeof(keys), "%s", port);
+		}
+		if (FmtIsUnLocode(port))
+			ev->location = FmtStr(c->batch, port);
+		if (ev->ok)
+			SetTime(c, ev, date, time, tcode, keys);
+
+		payload = FmtJsonObject();
+		json_object_set_new(payload, "date_qualifier", FmtJson(q));
+		json_object_set_new(payload, "port_function", FmtJson(fn));
+		json_object_set_new(payload, "port", FmtJson(port));
+		if (port_q[0])
+			json_object_set_new(payload, "port_qualifier", FmtJson(port_q));
+		if (port_name[0])
+			json_object_set_new(payload, "port_name", FmtJson(port_name));
+		if (tcode[0])
+			json_object_set_new(payload, "time_code", FmtJson(tcode));
+		json_object_set_new(payload, "time_given", json_boolean(time[0] != '\0'));
+		if (vessel[0])
+			json_object_set_new(payload, "vessel_name", FmtJson(vessel));
+		if (voyage[0])
+			json_object_set_new(payload, "voyage", FmtJson(voyage));
+		/* no interchange number: a date sent again must be the same content */
+		json_object_set_new(payload, "sender", FmtJson(c->ic->sender));
+		ev->payload = FmtOwn(c->batch, json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS));
+		json_decref(payload);
+		if (ev->payload == NULL || ev->code == NULL || ev->qualifier == NULL)
+			FmtReject(ev, "Out of memory while reading the transaction set.");
+		ev->shipment = FmtStr(c->batch, refs->buf);
+		free(copy);
+		k++;
+	}
+}
+
 static void
 Parse315(SetCtx *c, Seg *segs, int n)
 {
@@ -721,6 +904,9 @@ Parse315(SetCtx *c, Seg *segs, int n)
 	json_decref(ports);
 	memcpy(ev->classifier, "", 1);
 	Finish(c, ev, payload, &refs);
+	/* a set whose status is rejected is kept whole: its dates come with it */
+	if (ev->ok)
+		Parse315Dates(c, segs, n, &refs);
 }
 
 static void

@@ -29,10 +29,10 @@ CREATE TABLE cbl.code_map (
 );
 COMMENT ON TABLE cbl.code_map IS
   'maps codes of a standard (IATA, DCSA, UPU, X12, a carrier''s own) to canonical milestones, for events given as standard + code; users add rows, and a user''s row with the key of a shipped one overrides it (pg_dump keeps the users'' rows)';
-COMMENT ON COLUMN cbl.code_map.standard IS 'name of the standard or carrier code list, e.g. IATA, DCSA, UPU, X12-315, X12-214';
+COMMENT ON COLUMN cbl.code_map.standard IS 'name of the standard or carrier code list, e.g. IATA, DCSA, UPU, X12-315, X12-315-DTM, X12-214';
 COMMENT ON COLUMN cbl.code_map.version IS 'version of the standard the row is for, or '''' for every version';
 COMMENT ON COLUMN cbl.code_map.code IS 'the code as the source sends it, e.g. DEP';
-COMMENT ON COLUMN cbl.code_map.qualifier IS 'what the code alone does not say (DCSA: EMPTY/LADEN and .EXPORT/.IMPORT/.TRANSSHIPMENT, or the document type; X12 315: the port function; IATA: ORIGIN, DESTINATION or TRANSIT, or the discrepancy), or '''' for any';
+COMMENT ON COLUMN cbl.code_map.qualifier IS 'what the code alone does not say (DCSA: EMPTY/LADEN and .EXPORT/.IMPORT/.TRANSSHIPMENT, or the document type; X12 315 and its DTMs: the port function; IATA: ORIGIN, DESTINATION or TRANSIT, or the discrepancy), or '''' for any';
 COMMENT ON COLUMN cbl.code_map.milestone IS 'canonical milestone code, or NULL when the code is not a milestone (then reason_code says what it is)';
 COMMENT ON COLUMN cbl.code_map.classifier IS 'PLN, EST or ACT for events that do not give one, or NULL';
 COMMENT ON COLUMN cbl.code_map.reason_code IS 'reason code put on the event when it gives none (holds, failed deliveries); for a code that is not a milestone, what it is';
@@ -47,7 +47,10 @@ SELECT pg_catalog.pg_extension_config_dump('cbl.code_map', 'WHERE NOT builtin');
 -- codes.  DCSA: Track & Trace 2.2 and 3.0 transport, equipment, shipment,
 -- IoT and reefer event type codes.  X12-315: element 157 on B4, qualified by
 -- the R4 port function (L loading, D discharge, E delivery, R receipt, I or
--- T interim/transshipment).  X12-214: element 1650 on AT7.
+-- T interim/transshipment).  X12-315-DTM: the dates of a 315's ports, code
+-- DTM01 (element 374: 139 estimated, 140 actual, 369/370 departure, 371/372
+-- arrival, estimated/actual) qualified by the R4 port function; a date at a
+-- port of another function is information.  X12-214: element 1650 on AT7.
 INSERT INTO cbl.code_map (standard, version, code, qualifier, milestone, classifier, reason_code, description, builtin)
 SELECT v.standard, v.version, v.code, v.qualifier, v.milestone, v.classifier, v.reason_code, v.description, true
   FROM (VALUES
@@ -269,6 +272,34 @@ SELECT v.standard, v.version, v.code, v.qualifier, v.milestone, v.classifier, v.
   ('X12-315', '', 'PN', '', 'CUSTOMS_HOLD', 'ACT', 'PN', 'US customs hold: US Dept. of Agriculture hold for restricted commodity'),
   ('X12-315', '', 'PO', '', 'CUSTOMS_HOLD', 'ACT', 'PO', 'US customs hold: US Dept. of Agriculture hold for insect infestation'),
   ('X12-315', '', 'PP', '', 'CUSTOMS_HOLD', 'ACT', 'PP', 'US customs hold: US Dept. of Agriculture hold for bacterial contamination'),
+  ('X12-315-DTM', '', '139', '', NULL, 'EST', 'DTM139', 'estimated time at a port of another function'),
+  ('X12-315-DTM', '', '139', 'L', 'DEPARTED', 'EST', NULL, 'estimated departure from the port of loading'),
+  ('X12-315-DTM', '', '139', 'D', 'ARRIVED', 'EST', NULL, 'estimated arrival at the port of discharge'),
+  ('X12-315-DTM', '', '139', 'E', 'DELIVERED', 'EST', NULL, 'estimated arrival at the place of delivery'),
+  ('X12-315-DTM', '', '139', 'I', 'TRANSSHIPPED', 'EST', NULL, 'estimated time at an interim port'),
+  ('X12-315-DTM', '', '139', 'T', 'TRANSSHIPPED', 'EST', NULL, 'estimated time at a transshipment port'),
+  ('X12-315-DTM', '', '140', '', NULL, 'ACT', 'DTM140', 'actual time at a port of another function'),
+  ('X12-315-DTM', '', '140', 'L', 'DEPARTED', 'ACT', NULL, 'actual departure from the port of loading'),
+  ('X12-315-DTM', '', '140', 'D', 'ARRIVED', 'ACT', NULL, 'actual arrival at the port of discharge'),
+  ('X12-315-DTM', '', '140', 'I', 'TRANSSHIPPED', 'ACT', NULL, 'actual time at an interim port'),
+  ('X12-315-DTM', '', '140', 'T', 'TRANSSHIPPED', 'ACT', NULL, 'actual time at a transshipment port'),
+  ('X12-315-DTM', '', '369', '', NULL, 'EST', 'DTM369', 'estimated departure from a port of another function'),
+  ('X12-315-DTM', '', '369', 'L', 'DEPARTED', 'EST', NULL, 'estimated departure from the port of loading'),
+  ('X12-315-DTM', '', '369', 'I', 'TRANSSHIPPED', 'EST', NULL, 'estimated departure from an interim port'),
+  ('X12-315-DTM', '', '369', 'T', 'TRANSSHIPPED', 'EST', NULL, 'estimated departure from a transshipment port'),
+  ('X12-315-DTM', '', '370', '', NULL, 'ACT', 'DTM370', 'actual departure from a port of another function'),
+  ('X12-315-DTM', '', '370', 'L', 'DEPARTED', 'ACT', NULL, 'actual departure from the port of loading'),
+  ('X12-315-DTM', '', '370', 'I', 'TRANSSHIPPED', 'ACT', NULL, 'actual departure from an interim port'),
+  ('X12-315-DTM', '', '370', 'T', 'TRANSSHIPPED', 'ACT', NULL, 'actual departure from a transshipment port'),
+  ('X12-315-DTM', '', '371', '', NULL, 'EST', 'DTM371', 'estimated arrival at a port of another function'),
+  ('X12-315-DTM', '', '371', 'D', 'ARRIVED', 'EST', NULL, 'estimated arrival at the port of discharge'),
+  ('X12-315-DTM', '', '371', 'E', 'DELIVERED', 'EST', NULL, 'estimated arrival at the place of delivery'),
+  ('X12-315-DTM', '', '371', 'I', 'TRANSSHIPPED', 'EST', NULL, 'estimated arrival at an interim port'),
+  ('X12-315-DTM', '', '371', 'T', 'TRANSSHIPPED', 'EST', NULL, 'estimated arrival at a transshipment port'),
+  ('X12-315-DTM', '', '372', '', NULL, 'ACT', 'DTM372', 'actual arrival at a port of another function'),
+  ('X12-315-DTM', '', '372', 'D', 'ARRIVED', 'ACT', NULL, 'actual arrival at the port of discharge'),
+  ('X12-315-DTM', '', '372', 'I', 'TRANSSHIPPED', 'ACT', NULL, 'actual arrival at an interim port'),
+  ('X12-315-DTM', '', '372', 'T', 'TRANSSHIPPED', 'ACT', NULL, 'actual arrival at a transshipment port'),
   ('X12-214', '', 'A3', '', 'RETURNED', 'ACT', NULL, 'shipment returned to shipper'),
   ('X12-214', '', 'A7', '', 'DELIVERY_FAILED', 'ACT', 'A7', 'refused by consignee'),
   ('X12-214', '', 'A9', '', NULL, 'ACT', 'A9', 'shipment damaged'),
