@@ -61,6 +61,23 @@ SELECT conflict FROM cbl.upsert_event('dhl', 'e3', 'EXP-1001', 'DELIVERED', 'EST
                                       updated_at => '2026-03-02 09:00+00');
 SELECT count(*) - :conflicts_before AS new_version_recorded FROM cbl.event_conflict;
 SELECT count(*) AS conflicts_without_hash FROM cbl.event_conflict WHERE content_hash IS NULL;
+-- The current version sent again, issued earlier or with no updated_at (a
+-- stale re-send of the same content), contradicts nothing: a duplicate,
+-- not a conflict.  So is a stale copy of the version a batch makes current,
+-- in that batch (in a transaction rolled back, to leave e3 as it is).
+BEGIN;
+SELECT count(*) AS conflicts_before FROM cbl.event_conflict \gset
+SELECT duplicate, conflict FROM cbl.upsert_event('dhl', 'e3', 'EXP-1001', 'DELIVERED', 'EST', '2026-03-03 18:00+00',
+                                                 updated_at => '2026-03-01 10:00+00');
+SELECT duplicate, conflict FROM cbl.upsert_event('dhl', 'e3', 'EXP-1001', 'DELIVERED', 'EST', '2026-03-03 18:00+00');
+SELECT updated, duplicate, conflict FROM cbl.ingest_events('[
+  {"source": "dhl", "event_id": "e3", "shipment": "EXP-1001", "milestone": "DELIVERED", "classifier": "EST",
+   "occurred_at": "2026-03-08T18:00:00Z", "updated_at": "2026-03-03T09:00:00Z"},
+  {"source": "dhl", "event_id": "e3", "shipment": "EXP-1001", "milestone": "DELIVERED", "classifier": "EST",
+   "occurred_at": "2026-03-08T18:00:00Z", "updated_at": "2026-03-01T09:00:00Z"}]');
+SELECT count(*) - :conflicts_before AS conflicts_recorded FROM cbl.event_conflict;
+SELECT revision, occurred_at, updated_at FROM cbl.event WHERE source = 'dhl' AND event_id = 'e3' ORDER BY revision;
+ROLLBACK;
 
 -- Two revisions of one event in one batch apply in updated_at order,
 -- whatever their order in the batch.

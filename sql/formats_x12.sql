@@ -64,6 +64,16 @@ SELECT * FROM cbl.ingest_events('x12-315', :'msg');
 SELECT e.event_id, e.revision, e.milestone, e.classifier, e.occurred_at
   FROM cbl.event e WHERE e.shipment_id = :s6 AND e.revision > 1 ORDER BY e.event_id;
 SELECT position, reason FROM cbl.event_reject WHERE reject_no > :r0 ORDER BY reject_no;
+-- A 315 that comes late (its group is older than the current dates'):
+-- its status is new; the ETA at Los Angeles it gives is the current one,
+-- issued earlier, so a duplicate; its ETA at Chicago is neither the current
+-- one nor a stored one: a conflict (in a transaction rolled back).
+BEGIN;
+\set msg `cat test/fixtures/formats/x12_315_cbl_dates_late.edi`
+SELECT * FROM cbl.ingest_events('x12-315', :'msg');
+SELECT event_id, incoming->>'occurred_at' AS incoming_at FROM cbl.event_conflict
+ WHERE shipment_id = :s6 ORDER BY conflict_no;
+ROLLBACK;
 SELECT cbl.milestone_time(st.state, 'ARRIVED', 'EST') AS eta_discharge,
        cbl.milestone_time(st.state, 'TRANSSHIPPED', 'ACT') AS transshipped,
        v.current_milestone, v.eta

@@ -117,6 +117,28 @@ SELECT count(*) AS states_not_as_expected FROM cbl.shipment s
        JOIN cbl.milestone m ON m.code = x.milestone
        LEFT JOIN cbl.source src ON src.code = x.source
       WHERE NOT x.retracted), '0');
+-- A stale re-send changes nothing and contradicts nothing: every current
+-- version again, issued a random time earlier or with no updated_at, in
+-- one batch per shipment, is a duplicate, and no state moves.
+CREATE TEMP TABLE state_before AS SELECT shipment_id, state::text AS state FROM cbl.shipment_state;
+SELECT sum((r).duplicate) AS duplicate, sum((r).conflict) AS conflict, sum((r).updated) AS updated,
+       sum((r).accepted) AS accepted, count(*) AS batches
+  FROM (SELECT cbl.ingest_events(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                 'source', e.source, 'event_id', e.event_id, 'shipment', s.reference,
+                 'milestone', e.milestone, 'classifier', e.classifier,
+                 'occurred_at', to_char(e.occurred_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                 'updated_at', CASE WHEN random() < 0.3 THEN NULL
+                                    ELSE to_char(e.updated_at - (1 + (random() * 500)::int) * interval '1 minute',
+                                                 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END,
+                 'retracted', CASE WHEN e.retracted THEN true END)) ORDER BY random())) AS r
+          FROM cbl.shipment s
+          JOIN (SELECT DISTINCT ON (shipment_id, source, event_id) * FROM cbl.event
+                 ORDER BY shipment_id, source, event_id, revision DESC) e ON e.shipment_id = s.id
+         WHERE s.reference LIKE 'PROP-%'
+         GROUP BY s.id) t;
+SELECT count(*) AS states_moved FROM cbl.shipment_state ss JOIN state_before b USING (shipment_id)
+ WHERE ss.state::text <> b.state;
+DROP TABLE state_before;
 -- Every stored event key is the hash of (source, event_id) that
 -- cbl.event_sources (v_timeline's actual_source) computes from the key columns.
 SELECT count(*) AS events, count(*) FILTER (WHERE e.event_key <> hashtextextended(e.source || E'\x1f' || e.event_id, 0)) AS other_keys

@@ -132,6 +132,7 @@ typedef struct Identity
 	TimestampTz cur_updated_at; /* of the highest revision */
 	bool		cur_has_updated_at;
 	bool		was_retracted;
+	int			cur_hash;		/* in hashes[]: the highest revision's */
 	int			first_hash;		/* the stored content hashes, in hashes[] */
 	int			nhashes;
 	int			first_target;	/* its targets, in order[] */
@@ -256,6 +257,8 @@ extern AttrNumber Att(Probe *p, const char *column);
 
 /* ingest_resolve.c */
 extern void ResolveVocabulary(Ingest *in, Chunk *c);
+extern void ContentHashAs(const Elem *e, bool has_updated_at, TimestampTz updated_at, StringInfo buf,
+						  char *out);
 extern void HashElem(Elem *e, StringInfo buf);
 extern void ResolveShipments(Ingest *in, Chunk *c);
 

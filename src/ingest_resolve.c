@@ -253,11 +253,12 @@ HashField(StringInfo buf, const char *s)
  * The content hash: 128 bits (two seeds of hash_bytes_extended) of an
  * unambiguous serialisation of the content: milestone, classifier, times,
  * location, reason code, retraction, partial and payload (compact JSON with
- * sorted keys).  Same identity and same hash: a duplicate.  And the event
- * key, hashtextextended(source || U+001F || event_id, 0) as before.
+ * sorted keys), as hex into out.  The times include updated_at, given
+ * apart so that a version can be hashed as if issued when another was
+ * (Classify: the same content issued earlier is no conflict).
  */
 void
-HashElem(Elem *e, StringInfo buf)
+ContentHashAs(const Elem *e, bool has_updated_at, TimestampTz updated_at, StringInfo buf, char *out)
 {
 	uint64		h1,
 				h2;
@@ -268,8 +269,8 @@ HashElem(Elem *e, StringInfo buf)
 	HashField(buf, e->classifier);
 	t = e->occurred_at;
 	appendBinaryStringInfo(buf, (char *) &t, sizeof(t));
-	appendStringInfoChar(buf, e->has_updated_at ? '\1' : '\2');
-	t = e->has_updated_at ? e->updated_at : 0;
+	appendStringInfoChar(buf, has_updated_at ? '\1' : '\2');
+	t = has_updated_at ? updated_at : 0;
 	appendBinaryStringInfo(buf, (char *) &t, sizeof(t));
 	HashField(buf, e->location);
 	HashField(buf, e->reason_code);
@@ -281,9 +282,19 @@ HashElem(Elem *e, StringInfo buf)
 	/* hex of the big-endian bytes: what "%016llx%016llx" prints */
 	h1 = pg_hton64(h1);
 	h2 = pg_hton64(h2);
-	hex_encode((const char *) &h1, sizeof(h1), e->hash);
-	hex_encode((const char *) &h2, sizeof(h2), e->hash + 16);
-	e->hash[HASH_LEN] = '\0';
+	hex_encode((const char *) &h1, sizeof(h1), out);
+	hex_encode((const char *) &h2, sizeof(h2), out + 16);
+	out[HASH_LEN] = '\0';
+}
+
+/*
+ * An element's content hash (same identity and same hash: a duplicate),
+ * and its event key, hashtextextended(source || U+001F || event_id, 0).
+ */
+void
+HashElem(Elem *e, StringInfo buf)
+{
+	ContentHashAs(e, e->has_updated_at, e->updated_at, buf, e->hash);
 
 	resetStringInfo(buf);
 	appendStringInfoString(buf, e->source);

@@ -181,6 +181,7 @@ LoadStored(Ingest *in, Chunk *c)
 				if (rev > id->max_rev)
 				{
 					id->max_rev = rev;
+					id->cur_hash = c->nhashes; /* appended below */
 					id->cur_has_updated_at = !isnull;
 					id->cur_updated_at = isnull ? 0 : DatumGetTimestampTz(upd);
 				}
@@ -223,12 +224,19 @@ FreshCmp(const void *a, const void *b)
  * order, are: a conflict if the event was retracted; the retraction; the
  * first version of a new identity (accepted); a later revision (updated)
  * if its updated_at is later than the stored current one and the fresh one
- * before it; else a conflict.  Non-conflicts get the next revisions.
+ * before it; else a conflict.  Non-conflicts get the next revisions.  Last,
+ * a conflict whose content is the current version's, issued earlier or
+ * with no updated_at (a stale re-send), is a duplicate: it contradicts
+ * nothing.
  */
 void
 Classify(Chunk *c)
 {
 	int		   *fresh = palloc(Max(c->ntargets, 1) * sizeof(int));
+	StringInfoData buf;
+	char		as_current[HASH_LEN + 1];
+
+	initStringInfo(&buf);
 
 	sort_chunk = c;
 	for (int i = 0; i < c->nids; i++)
@@ -278,7 +286,41 @@ Classify(Chunk *c)
 			if (tg->outcome != OUT_CONFLICT)
 				tg->revision = ++rev;
 		}
+
+		/* the current version once the batch is in: its hash and issue */
+		{
+			const char *cur_hash = NULL;
+			bool		cur_has = false;
+			TimestampTz cur_at = 0;
+
+			for (int f = nfresh - 1; f >= 0 && cur_hash == NULL; f--)
+				if (c->targets[fresh[f]].outcome != OUT_CONFLICT)
+				{
+					Elem	   *e = &c->elems[c->targets[fresh[f]].elem];
+
+					cur_hash = e->hash;
+					cur_has = e->has_updated_at;
+					cur_at = e->updated_at;
+				}
+			if (cur_hash == NULL && id->max_rev > 0)
+			{
+				cur_hash = c->hashes[id->cur_hash];
+				cur_has = id->cur_has_updated_at;
+				cur_at = id->cur_updated_at;
+			}
+			for (int f = 0; f < nfresh && cur_hash != NULL; f++)
+			{
+				Target	   *tg = &c->targets[fresh[f]];
+
+				if (tg->outcome != OUT_CONFLICT)
+					continue;
+				ContentHashAs(&c->elems[tg->elem], cur_has, cur_at, &buf, as_current);
+				if (strcmp(as_current, cur_hash) == 0)
+					tg->outcome = OUT_DUPLICATE;
+			}
+		}
 	}
+	pfree(buf.data);
 	pfree(fresh);
 }
 
