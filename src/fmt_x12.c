@@ -571,6 +571,22 @@ SetTime(SetCtx *c, FmtEvent *ev, const char *date, const char *time, const char 
 }
 
 /*
+ * The zone keys of a 315 place: a UN/LOCODE and its country, or the place
+ * as given; "" for none or one that cannot be a key.
+ */
+static void
+PlaceKeys(const char *place, char *keys, size_t len)
+{
+	keys[0] = '\0';
+	if (place[0] == '\0' || strlen(place) >= 60 || FmtHasControl(place))
+		return;
+	if (FmtIsUnLocode(place))
+		snprintf(keys, len, "%s" FMT_SEP "%.2s", place, place);
+	else
+		snprintf(keys, len, "%s", place);
+}
+
+/*
  * An order-independent hash of a set's references, so that the same
  * shipment gives its port dates the same ids whatever order the N9s come in.
  */
@@ -714,13 +730,7 @@ Parse315Dates(SetCtx *c, Seg *segs, int n, const RefList *refs)
 		ev->qualifier = FmtStr(c->batch, fn);
 		memcpy(ev->classifier, "", 1);
 
-		if (port[0] && strlen(port) < 60 && !FmtHasControl(port))
-		{
-			if (FmtIsUnLocode(port))
-				snprintf(keys, sizeof(keys), "%s" FMT_SEP "%.2s", port, port);
-			else
-				snprintf(keys, sizeof(keys), "%s", port);
-		}
+		PlaceKeys(port, keys, sizeof(keys));
 		if (FmtIsUnLocode(port))
 			ev->location = FmtStr(c->batch, port);
 		if (ev->ok)
@@ -887,13 +897,7 @@ Parse315(SetCtx *c, Seg *segs, int n)
 					break;
 				}
 			}
-			if (strlen(status_loc) < 60 && !FmtHasControl(status_loc))
-			{
-				if (FmtIsUnLocode(status_loc))
-					snprintf(keys, sizeof(keys), "%s" FMT_SEP "%.2s", status_loc, status_loc);
-				else
-					snprintf(keys, sizeof(keys), "%s", status_loc);
-			}
+			PlaceKeys(status_loc, keys, sizeof(keys));
 		}
 		if (ev->ok)
 			SetTime(c, ev, date, time, "", keys);
