@@ -152,6 +152,16 @@ SELECT month, shipments, delivered, revenue, cost, margin
 SELECT sum(shipments) AS shipments, sum(delivered) AS delivered
   FROM cbl.v_kpi_monthly WHERE customer_code = 'NORDWIND';
 
+-- Customs assessed NW-1003's duty as quoted and its import VAT at 237.90
+-- (the carrier paid them and passes them on): the customer was billed 1.69
+-- of VAT too little.
+SELECT count(*) AS assessed FROM (
+  SELECT cbl.add_charge('NW-1003', 'SKYEXP', 'payable', 'DUTY', '133.20 EUR', '2026-03-06 09:00+00', reference => 'ATC-26-DE-001')
+  UNION ALL
+  SELECT cbl.add_charge('NW-1003', 'SKYEXP', 'payable', 'VAT', '237.90 EUR', '2026-03-06 09:00+00', reference => 'ATC-26-DE-001')) a;
+SELECT shipment_reference, fee_code, currency, estimated, assessed, difference, status
+  FROM cbl.v_duty_variance WHERE customer_code = 'NORDWIND' ORDER BY shipment_reference, fee_code;
+
 -- Clean up (voided charges are kept by a trigger: lift it for this).
 SELECT cbl.set_setting('reporting_currency', NULL);
 ALTER TABLE cbl.charge DISABLE TRIGGER charge_guard;

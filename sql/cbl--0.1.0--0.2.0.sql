@@ -945,6 +945,78 @@ COMMENT ON COLUMN cbl.v_leakage.reporting_cost IS 'the cost in the reporting cur
 COMMENT ON COLUMN cbl.v_leakage.first_accrued_at IS 'when the first of these charges accrued';
 COMMENT ON COLUMN cbl.v_leakage.charges IS 'number of charges (a charge and its adjustments) behind the row';
 
+-- Duty and import tax: what the customer was billed (the estimate of
+-- cbl.duty_quote, or any receivable of the group) against what customs
+-- assessed (the payable charges of the group: the duty, VAT and fees paid
+-- or owed to the broker, carrier or authority), per shipment and fee code.
+-- Compared in the charges' own currency when they share one, else in the
+-- reporting currency.
+CREATE VIEW cbl.v_duty_variance AS
+WITH d AS (
+  SELECT c.shipment_id, c.shipment_reference, c.customer_code, c.fee_code,
+         count(DISTINCT c.currency) AS currencies,
+         min(c.currency) AS currency,
+         coalesce(sum(c.amount) FILTER (WHERE c.direction = 'receivable'), 0) AS estimated,
+         coalesce(sum(c.amount) FILTER (WHERE c.direction = 'payable'), 0) AS assessed,
+         min(c.reporting_currency) AS reporting_currency,
+         coalesce(sum(c.reporting_amount) FILTER (WHERE c.direction = 'receivable'), 0) AS reporting_estimated,
+         coalesce(sum(c.reporting_amount) FILTER (WHERE c.direction = 'payable'), 0) AS reporting_assessed,
+         count(*) FILTER (WHERE c.reporting_amount IS NULL) AS unconverted_charges,
+         count(*) FILTER (WHERE c.direction = 'receivable') AS estimated_charges,
+         count(*) FILTER (WHERE c.direction = 'payable') AS assessed_charges,
+         max(c.accrued_at) FILTER (WHERE c.direction = 'payable') AS assessed_at
+    FROM cbl.v_charge c
+   WHERE c.fee_group = 'duty_tax' AND c.voided_at IS NULL
+   GROUP BY c.shipment_id, c.shipment_reference, c.customer_code, c.fee_code
+), v AS (
+  SELECT d.*,
+         CASE WHEN d.currencies = 1 THEN d.assessed - d.estimated END AS difference,
+         CASE WHEN d.unconverted_charges = 0 THEN d.reporting_assessed - d.reporting_estimated END AS reporting_difference
+    FROM d
+)
+SELECT v.shipment_id,
+       v.shipment_reference,
+       v.customer_code,
+       v.fee_code,
+       CASE WHEN v.currencies = 1 THEN v.currency END AS currency,
+       CASE WHEN v.currencies = 1 THEN v.estimated END AS estimated,
+       CASE WHEN v.currencies = 1 THEN v.assessed END AS assessed,
+       v.difference,
+       v.reporting_currency,
+       CASE WHEN v.unconverted_charges = 0 THEN v.reporting_estimated END AS reporting_estimated,
+       CASE WHEN v.unconverted_charges = 0 THEN v.reporting_assessed END AS reporting_assessed,
+       v.reporting_difference,
+       CASE WHEN v.assessed_charges = 0 THEN 'not_assessed'
+            WHEN v.estimated_charges = 0 THEN 'not_billed'
+            WHEN coalesce(v.difference, v.reporting_difference) IS NULL THEN 'unconverted'
+            WHEN coalesce(v.difference, v.reporting_difference) > 0 THEN 'under_billed'
+            WHEN coalesce(v.difference, v.reporting_difference) < 0 THEN 'over_billed'
+            ELSE 'matched' END AS status,
+       v.estimated_charges,
+       v.assessed_charges,
+       v.assessed_at
+  FROM v;
+COMMENT ON VIEW cbl.v_duty_variance IS
+  'for BI: duty, import tax and customs fees (fee group duty_tax) billed to the customer (receivable, the estimate) against those assessed (payable to the broker, carrier or authority), per shipment and fee code, net of adjustments, voided charges left out; compared in the charges'' currency when they share one, else in the reporting currency';
+COMMENT ON COLUMN cbl.v_duty_variance.shipment_id IS 'shipment id';
+COMMENT ON COLUMN cbl.v_duty_variance.shipment_reference IS 'the shipment''s own reference';
+COMMENT ON COLUMN cbl.v_duty_variance.customer_code IS 'code of the shipment''s customer';
+COMMENT ON COLUMN cbl.v_duty_variance.fee_code IS 'fee code of the duty_tax group (DUTY, VAT, MPF, HMF ...)';
+COMMENT ON COLUMN cbl.v_duty_variance.currency IS 'ISO 4217 currency of every charge of the row; NULL when they are in more than one';
+COMMENT ON COLUMN cbl.v_duty_variance.estimated IS 'billed to the customer (receivable charges, net), in currency; NULL when the currencies differ';
+COMMENT ON COLUMN cbl.v_duty_variance.assessed IS 'assessed (payable charges, net), in currency; NULL when the currencies differ';
+COMMENT ON COLUMN cbl.v_duty_variance.difference IS 'assessed minus estimated, in currency: positive when the customer was billed too little; NULL when the currencies differ';
+COMMENT ON COLUMN cbl.v_duty_variance.reporting_currency IS 'the reporting currency (setting reporting_currency)';
+COMMENT ON COLUMN cbl.v_duty_variance.reporting_estimated IS 'estimated in the reporting currency, each charge at its accrual date''s rate; NULL if a rate is missing';
+COMMENT ON COLUMN cbl.v_duty_variance.reporting_assessed IS 'assessed in the reporting currency, each charge at its accrual date''s rate; NULL if a rate is missing';
+COMMENT ON COLUMN cbl.v_duty_variance.reporting_difference IS 'assessed minus estimated in the reporting currency; NULL if a rate is missing';
+COMMENT ON COLUMN cbl.v_duty_variance.status IS
+  'not_assessed (nothing payable yet), not_billed (nothing receivable), matched, under_billed (assessed more than billed), over_billed, or unconverted (currencies differ and a rate is missing); compared in currency, else in the reporting currency';
+COMMENT ON COLUMN cbl.v_duty_variance.estimated_charges IS 'number of receivable charges (a charge and its adjustments) behind estimated';
+COMMENT ON COLUMN cbl.v_duty_variance.assessed_charges IS 'number of payable charges behind assessed';
+COMMENT ON COLUMN cbl.v_duty_variance.assessed_at IS 'accrual time of the latest payable charge; NULL when not assessed';
+ALTER VIEW cbl.v_duty_variance SET (security_invoker = true);
+
 CREATE VIEW cbl.v_kpi_monthly AS
 SELECT m.month,
        f.customer_code,
@@ -1961,3 +2033,120 @@ SELECT v.standard, v.version, v.code, v.qualifier, v.milestone, v.classifier, v.
   ('X12-315-DTM', '', '372', 'T', 'TRANSSHIPPED', 'ACT', NULL, 'actual arrival at a transshipment port')
 ) AS v(standard, version, code, qualifier, milestone, classifier, reason_code, description);
 ALTER TABLE cbl.code_map ENABLE TRIGGER code_map_guard_builtin;
+
+-- cbl_finance reads cbl.v_duty_variance (new in 0.2.0); run cbl.setup_roles()
+-- again after the update to grant it (docs/upgrading.md).
+CREATE OR REPLACE FUNCTION cbl.role_grants()
+RETURNS TABLE (role name, object_kind text, object text, privileges text[])
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp AS $$
+  SELECT g.role::name, g.kind, g.object, g.privileges::text[] FROM (VALUES
+    -- operations: shipments and events
+    ('cbl_operator', 'table', 'cbl.party', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.shipment', '{SELECT,INSERT,UPDATE,DELETE}'),
+    ('cbl_operator', 'table', 'cbl.shipment_reference', '{SELECT,INSERT,DELETE}'),
+    ('cbl_operator', 'table', 'cbl.reference_lookup', '{SELECT,INSERT,DELETE}'),
+    ('cbl_operator', 'table', 'cbl.event', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.event_conflict', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.event_reject', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.event_pending', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.shipment_state', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.exception', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_operator', 'table', 'cbl.source', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.code_map', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.rate_card', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.v_shipment_status', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.v_timeline', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.v_exception', '{SELECT}'),
+    ('cbl_operator', 'table', 'cbl.v_billing_problem', '{SELECT}'),
+    ('cbl_operator', 'function', 'cbl.create_shipment(text, text, text, text, text, text, text, jsonb)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.next_shipment_id()', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.add_shipment_reference(bigint, text, text)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.attach_pending(bigint)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.ingest_events(jsonb)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.ingest_events(text)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.ingest_events(text, text, text, timestamptz)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.upsert_event(text, text, text, text, text, timestamptz, timestamptz, text, text, boolean, jsonb)', '{EXECUTE}'),
+    ('cbl_operator', 'function', 'cbl.scan_exceptions(timestamptz, bigint[], interval, interval, interval)', '{EXECUTE}'),
+    -- finance: charges, settlement, reconciliation (objects of 84-89 skipped until installed)
+    ('cbl_finance', 'table', 'cbl.party', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.shipment', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.shipment_reference', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.reference_lookup', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.shipment_state', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.exception', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.rate_card', '{SELECT,INSERT,UPDATE,DELETE}'),
+    ('cbl_finance', 'table', 'cbl.v_shipment_status', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_timeline', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_exception', '{SELECT}'),
+    ('cbl_finance', 'function', 'cbl.set_fx_rate(text, text, date, numeric, text)', '{EXECUTE}'),
+    ('cbl_finance', 'table', 'cbl.fee_group', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.fee', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.commission_rule', '{SELECT,INSERT,UPDATE,DELETE}'),
+    ('cbl_finance', 'table', 'cbl.charge', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.billing_trigger', '{SELECT,INSERT,UPDATE,DELETE}'),
+    ('cbl_finance', 'table', 'cbl.shipment_rating_input', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.billing_accrual', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.carrier_invoice', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.carrier_invoice_line', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.invoice_reconciliation', '{SELECT,INSERT,UPDATE,DELETE}'),
+    ('cbl_finance', 'table', 'cbl.statement', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.statement_line', '{SELECT,INSERT}'),
+    ('cbl_finance', 'table', 'cbl.settlement_mark', '{SELECT,INSERT}'),
+    ('cbl_finance', 'table', 'cbl.v_charge_line', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.period', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.statement_counter', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.settlement_run', '{SELECT,INSERT,UPDATE}'),
+    ('cbl_finance', 'table', 'cbl.v_statement', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_statement_line', '{SELECT}'),
+    ('cbl_finance', 'function', 'cbl.settle(date, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.run_monthly_settlement(date)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_period(date, boolean)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_commission(date, timestamptz, text, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_write(date, timestamptz, text, integer, bigint, boolean, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_party(date, timestamptz, timestamptz, text, integer, bigint, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_all(date, timestamptz, timestamptz, text, integer, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_begin(date)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_parties(bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_party(bigint, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_party_failed(bigint, bigint, text, text)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_finish(bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_fail(bigint, text, text)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.settlement_run_end(bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'table', 'cbl.fx_rate_span', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_charge', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_reconciliation', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_margin', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_leakage', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_duty_variance', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_kpi_monthly', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_billing_problem', '{SELECT}'),
+    ('cbl_finance', 'function', 'cbl.add_charge(text, text, text, text, cbl.amount, timestamptz, text, text, text, text, bigint)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.void_charge(bigint, bigint, text)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.accrue_charges(bigint[], boolean)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.set_rating_input(text, jsonb, jsonb)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.import_carrier_invoice(jsonb)', '{EXECUTE}'),
+    ('cbl_finance', 'function', 'cbl.reconcile_invoice(bigint, cbl.amount, numeric)', '{EXECUTE}'),
+    -- integrations: ingest, nothing else (the ingest functions run as cbl's owner)
+    ('cbl_integration', 'function', 'cbl.ingest_events(jsonb)', '{EXECUTE}'),
+    ('cbl_integration', 'function', 'cbl.ingest_events(text)', '{EXECUTE}'),
+    ('cbl_integration', 'function', 'cbl.ingest_events(text, text, text, timestamptz)', '{EXECUTE}'),
+    ('cbl_integration', 'function', 'cbl.upsert_event(text, text, text, text, text, timestamptz, timestamptz, text, text, boolean, jsonb)', '{EXECUTE}'),
+    -- partners: their rows only (row-level security)
+    ('cbl_partner', 'function', 'cbl.login_party_ids(name)', '{EXECUTE}'),
+    ('cbl_partner', 'table', 'cbl.party', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.shipment', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.shipment_reference', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.reference_lookup', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.event', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.shipment_state', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.exception', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.v_shipment_status', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.v_timeline', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.v_exception', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.charge', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.statement', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.statement_line', '{SELECT}'),
+    ('cbl_partner', 'table', 'cbl.settlement_mark', '{SELECT}')
+  ) AS g(role, kind, object, privileges)
+$$;

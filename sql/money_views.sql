@@ -218,6 +218,48 @@ SELECT (cbl.add_charge('MV-4', NULL, 'receivable', 'FRT', '1.00 SEK', 'infinity'
 SELECT count(*) AS months, count(*) FILTER (WHERE NOT isfinite(month)) AS infinite_months
   FROM cbl.v_kpi_monthly WHERE customer_code = 'MV-CUST';
 
+-- Duty variance: duty and tax billed to the customer against what customs
+-- assessed (payable), per shipment and fee code, in a transaction rolled
+-- back.  MV-D1, all SEK: DUTY as billed; VAT 12.50 more than billed; MPF
+-- billed 30.00, adjusted by -5.00, assessed 25.00; HMF assessed 2.00 less
+-- (a voided 3.00 does not count).  MV-D2: DUTY never billed; VAT billed
+-- 95.00 NOK (100.00 SEK at the inverse of 0.95) and assessed 100.00 SEK,
+-- compared in SEK; MPF billed in CHF, which has no rate; HMF not assessed.
+BEGIN;
+SELECT pg_temp.shipment_made_in('MV-D1', '2026-03-01', 'CN', 'DE') AS d1 \gset
+SELECT pg_temp.shipment_made_in('MV-D2', '2026-03-01', 'CN', 'DE') AS d2 \gset
+SELECT (cbl.add_charge('MV-D1', NULL, 'receivable', 'MPF', '30.00 SEK', '2026-03-10 12:00+00')).charge_no AS mpf \gset
+SELECT (cbl.add_charge('MV-D1', NULL, 'payable', 'HMF', '3.00 SEK', '2026-03-12 12:00+00')).charge_no AS hmf \gset
+SELECT count(*) AS charges FROM (
+  SELECT cbl.add_charge('MV-D1', NULL, 'receivable', 'DUTY', '100.00 SEK', '2026-03-10 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D1', NULL, 'payable', 'DUTY', '100.00 SEK', '2026-03-12 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D1', NULL, 'receivable', 'VAT', '250.00 SEK', '2026-03-10 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D1', NULL, 'payable', 'VAT', '262.50 SEK', '2026-03-12 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D1', NULL, 'receivable', 'MPF', '-5.00 SEK', '2026-03-11 12:00+00',
+                                  origin => 'adjustment', adjusts_charge_no => :mpf)
+  UNION ALL SELECT cbl.add_charge('MV-D1', NULL, 'payable', 'MPF', '25.00 SEK', '2026-03-12 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D1', NULL, 'receivable', 'HMF', '10.00 SEK', '2026-03-10 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D1', NULL, 'payable', 'HMF', '8.00 SEK', '2026-03-13 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D2', NULL, 'payable', 'DUTY', '40.00 SEK', '2026-03-12 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D2', NULL, 'receivable', 'VAT', '95.00 NOK', '2026-03-10 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D2', NULL, 'payable', 'VAT', '100.00 SEK', '2026-03-12 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D2', NULL, 'receivable', 'MPF', '5.00 CHF', '2026-03-10 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D2', NULL, 'payable', 'MPF', '4.00 SEK', '2026-03-12 12:00+00')
+  UNION ALL SELECT cbl.add_charge('MV-D2', NULL, 'receivable', 'HMF', '10.00 SEK', '2026-03-10 12:00+00')
+  -- not of the duty_tax group: not in the view
+  UNION ALL SELECT cbl.add_charge('MV-D2', NULL, 'receivable', 'FRT', '70.00 SEK', '2026-03-10 12:00+00')) c;
+SELECT count(*) AS voided FROM cbl.void_charge(:d1, :hmf, 'entered twice');
+SELECT shipment_reference, customer_code, fee_code, currency, estimated, assessed, difference,
+       reporting_currency, reporting_estimated, reporting_assessed, reporting_difference,
+       status, estimated_charges, assessed_charges, assessed_at
+  FROM cbl.v_duty_variance WHERE shipment_id IN (:d1, :d2) ORDER BY shipment_reference, fee_code;
+-- Billing the customer the VAT the estimate missed closes the variance.
+SELECT (cbl.add_charge('MV-D1', NULL, 'receivable', 'VAT', '12.50 SEK', '2026-03-14 12:00+00',
+                       note => 'VAT assessed at clearance')).amount;
+SELECT fee_code, estimated, assessed, difference, status
+  FROM cbl.v_duty_variance WHERE shipment_id = :d1 AND fee_code = 'VAT';
+ROLLBACK;
+
 -- BI tools see standard types only: no column of a view of schema cbl is
 -- of a cbl type (or an array or domain of one).
 SELECT c.relname AS view, a.attname AS col, format_type(a.atttypid, a.atttypmod) AS type

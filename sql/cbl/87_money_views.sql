@@ -309,6 +309,77 @@ COMMENT ON COLUMN cbl.v_leakage.reporting_cost IS 'the cost in the reporting cur
 COMMENT ON COLUMN cbl.v_leakage.first_accrued_at IS 'when the first of these charges accrued';
 COMMENT ON COLUMN cbl.v_leakage.charges IS 'number of charges (a charge and its adjustments) behind the row';
 
+-- Duty and import tax: what the customer was billed (the estimate of
+-- cbl.duty_quote, or any receivable of the group) against what customs
+-- assessed (the payable charges of the group: the duty, VAT and fees paid
+-- or owed to the broker, carrier or authority), per shipment and fee code.
+-- Compared in the charges' own currency when they share one, else in the
+-- reporting currency.
+CREATE VIEW cbl.v_duty_variance AS
+WITH d AS (
+  SELECT c.shipment_id, c.shipment_reference, c.customer_code, c.fee_code,
+         count(DISTINCT c.currency) AS currencies,
+         min(c.currency) AS currency,
+         coalesce(sum(c.amount) FILTER (WHERE c.direction = 'receivable'), 0) AS estimated,
+         coalesce(sum(c.amount) FILTER (WHERE c.direction = 'payable'), 0) AS assessed,
+         min(c.reporting_currency) AS reporting_currency,
+         coalesce(sum(c.reporting_amount) FILTER (WHERE c.direction = 'receivable'), 0) AS reporting_estimated,
+         coalesce(sum(c.reporting_amount) FILTER (WHERE c.direction = 'payable'), 0) AS reporting_assessed,
+         count(*) FILTER (WHERE c.reporting_amount IS NULL) AS unconverted_charges,
+         count(*) FILTER (WHERE c.direction = 'receivable') AS estimated_charges,
+         count(*) FILTER (WHERE c.direction = 'payable') AS assessed_charges,
+         max(c.accrued_at) FILTER (WHERE c.direction = 'payable') AS assessed_at
+    FROM cbl.v_charge c
+   WHERE c.fee_group = 'duty_tax' AND c.voided_at IS NULL
+   GROUP BY c.shipment_id, c.shipment_reference, c.customer_code, c.fee_code
+), v AS (
+  SELECT d.*,
+         CASE WHEN d.currencies = 1 THEN d.assessed - d.estimated END AS difference,
+         CASE WHEN d.unconverted_charges = 0 THEN d.reporting_assessed - d.reporting_estimated END AS reporting_difference
+    FROM d
+)
+SELECT v.shipment_id,
+       v.shipment_reference,
+       v.customer_code,
+       v.fee_code,
+       CASE WHEN v.currencies = 1 THEN v.currency END AS currency,
+       CASE WHEN v.currencies = 1 THEN v.estimated END AS estimated,
+       CASE WHEN v.currencies = 1 THEN v.assessed END AS assessed,
+       v.difference,
+       v.reporting_currency,
+       CASE WHEN v.unconverted_charges = 0 THEN v.reporting_estimated END AS reporting_estimated,
+       CASE WHEN v.unconverted_charges = 0 THEN v.reporting_assessed END AS reporting_assessed,
+       v.reporting_difference,
+       CASE WHEN v.assessed_charges = 0 THEN 'not_assessed'
+            WHEN v.estimated_charges = 0 THEN 'not_billed'
+            WHEN coalesce(v.difference, v.reporting_difference) IS NULL THEN 'unconverted'
+            WHEN coalesce(v.difference, v.reporting_difference) > 0 THEN 'under_billed'
+            WHEN coalesce(v.difference, v.reporting_difference) < 0 THEN 'over_billed'
+            ELSE 'matched' END AS status,
+       v.estimated_charges,
+       v.assessed_charges,
+       v.assessed_at
+  FROM v;
+COMMENT ON VIEW cbl.v_duty_variance IS
+  'for BI: duty, import tax and customs fees (fee group duty_tax) billed to the customer (receivable, the estimate) against those assessed (payable to the broker, carrier or authority), per shipment and fee code, net of adjustments, voided charges left out; compared in the charges'' currency when they share one, else in the reporting currency';
+COMMENT ON COLUMN cbl.v_duty_variance.shipment_id IS 'shipment id';
+COMMENT ON COLUMN cbl.v_duty_variance.shipment_reference IS 'the shipment''s own reference';
+COMMENT ON COLUMN cbl.v_duty_variance.customer_code IS 'code of the shipment''s customer';
+COMMENT ON COLUMN cbl.v_duty_variance.fee_code IS 'fee code of the duty_tax group (DUTY, VAT, MPF, HMF ...)';
+COMMENT ON COLUMN cbl.v_duty_variance.currency IS 'ISO 4217 currency of every charge of the row; NULL when they are in more than one';
+COMMENT ON COLUMN cbl.v_duty_variance.estimated IS 'billed to the customer (receivable charges, net), in currency; NULL when the currencies differ';
+COMMENT ON COLUMN cbl.v_duty_variance.assessed IS 'assessed (payable charges, net), in currency; NULL when the currencies differ';
+COMMENT ON COLUMN cbl.v_duty_variance.difference IS 'assessed minus estimated, in currency: positive when the customer was billed too little; NULL when the currencies differ';
+COMMENT ON COLUMN cbl.v_duty_variance.reporting_currency IS 'the reporting currency (setting reporting_currency)';
+COMMENT ON COLUMN cbl.v_duty_variance.reporting_estimated IS 'estimated in the reporting currency, each charge at its accrual date''s rate; NULL if a rate is missing';
+COMMENT ON COLUMN cbl.v_duty_variance.reporting_assessed IS 'assessed in the reporting currency, each charge at its accrual date''s rate; NULL if a rate is missing';
+COMMENT ON COLUMN cbl.v_duty_variance.reporting_difference IS 'assessed minus estimated in the reporting currency; NULL if a rate is missing';
+COMMENT ON COLUMN cbl.v_duty_variance.status IS
+  'not_assessed (nothing payable yet), not_billed (nothing receivable), matched, under_billed (assessed more than billed), over_billed, or unconverted (currencies differ and a rate is missing); compared in currency, else in the reporting currency';
+COMMENT ON COLUMN cbl.v_duty_variance.estimated_charges IS 'number of receivable charges (a charge and its adjustments) behind estimated';
+COMMENT ON COLUMN cbl.v_duty_variance.assessed_charges IS 'number of payable charges behind assessed';
+COMMENT ON COLUMN cbl.v_duty_variance.assessed_at IS 'accrual time of the latest payable charge; NULL when not assessed';
+
 -- Monthly KPIs per customer.  Two kinds of figure, each counted in a month
 -- that an index finds, so that a filter on the month (WHERE month = ...)
 -- reads that month's rows only and costs the same however many months the

@@ -252,6 +252,7 @@ SET search_path = pg_catalog, pg_temp AS $$
     ('cbl_finance', 'table', 'cbl.v_reconciliation', '{SELECT}'),
     ('cbl_finance', 'table', 'cbl.v_margin', '{SELECT}'),
     ('cbl_finance', 'table', 'cbl.v_leakage', '{SELECT}'),
+    ('cbl_finance', 'table', 'cbl.v_duty_variance', '{SELECT}'),
     ('cbl_finance', 'table', 'cbl.v_kpi_monthly', '{SELECT}'),
     ('cbl_finance', 'table', 'cbl.v_billing_problem', '{SELECT}'),
     ('cbl_finance', 'function', 'cbl.add_charge(text, text, text, text, cbl.amount, timestamptz, text, text, text, text, bigint)', '{EXECUTE}'),
